@@ -1,0 +1,79 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Nemo.Gateway.Admin;
+using Nemo.Gateway.Keys;
+using Nemo.Gateway.Providers;
+using Nemo.Gateway.Proxy;
+using Nemo.Grains.Authorization;
+using Nemo.Runtime.Hosting;
+
+namespace Nemo.Gateway.Hosting;
+
+/// <summary>Wiring of the gateway host; <c>Nemo:Role</c> = all-in-one (default: gateway + silo in one process) or gateway.</summary>
+public static class GatewayHostingExtensions
+{
+    public static bool IsAllInOne(IConfiguration configuration)
+    {
+        string role = configuration["Nemo:Role"] ?? "all-in-one";
+        return role switch
+        {
+            "all-in-one" => true,
+            "gateway" => false,
+            _ => throw new InvalidOperationException($"Nemo:Role must be 'all-in-one' or 'gateway' (currently '{role}')."),
+        };
+    }
+
+    public static WebApplicationBuilder AddNemoGateway(this WebApplicationBuilder builder)
+    {
+        IConfiguration configuration = builder.Configuration;
+        bool allInOne = IsAllInOne(configuration);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            // HTTP/1.1 for clients; HTTP/2 with prior knowledge for silo calls when a silo is hosted here.
+            kestrel.ConfigureEndpointDefaults(listen => listen.Protocols = HttpProtocols.Http1AndHttp2);
+        });
+        builder.Host.UseDefaultServiceProvider(provider =>
+        {
+            provider.ValidateOnBuild = true;
+            provider.ValidateScopes = true;
+        });
+        IServiceCollection services = builder.Services;
+        services.AddNemoCluster(configuration);
+        if (allInOne)
+            services.AddNemoSilo(configuration);
+
+        var gatewayOptions = configuration.GetSection("Nemo:Gateway").Get<GatewayOptions>() ?? new GatewayOptions();
+        var spendOptions = configuration.GetSection("Nemo:Spend").Get<SpendOptions>() ?? new SpendOptions();
+        string[] errors = [.. gatewayOptions.Validate(spendOptions.ReservationTtl)];
+        if (errors.Length > 0)
+            throw new InvalidOperationException("Invalid gateway configuration:" + Environment.NewLine + string.Join(Environment.NewLine, errors.Select(e => "  - " + e)));
+        services.AddSingleton(gatewayOptions);
+        services.AddSingleton(ModelCatalog.FromConfiguration(configuration));
+
+        services.AddSingleton<ApiKeyCache>();
+        services.AddSingleton<KeyAuthenticator>();
+        services.AddHostedService<KeyChangeListener>();
+        services.AddSingleton<RequestInspector>();
+        services.AddSingleton<UpstreamHttp>();
+        services.AddSingleton<SpendRecorder>();
+        services.AddSingleton<StreamRelay>();
+        services.AddSingleton<ProxyHandler>();
+        services.AddSingleton<AdminAuthenticator>();
+        services.AddSingleton<TenancyStore>();
+        return builder;
+    }
+
+    public static WebApplication MapNemoGateway(this WebApplication app)
+    {
+        app.MapNemoHealth();
+        app.MapNemoLlmApi();
+        app.MapNemoAdminApi();
+        if (IsAllInOne(app.Configuration))
+            app.MapNemoSilo();
+        return app;
+    }
+}

@@ -1,0 +1,34 @@
+namespace Nemo.Gateway.Hosting;
+
+/// <summary>Gateway settings, bound from <c>Nemo:Gateway</c>.</summary>
+public sealed class GatewayOptions
+{
+    /// <summary>Largest request body accepted, in bytes (default 8 MiB); larger ones get 413.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>Largest non-streamed upstream response read, in bytes (default 64 MiB).</summary>
+    public long MaxResponseBodyBytes { get; set; } = 64 * 1024 * 1024;
+
+    /// <summary>How long an upstream call may take in all (default 5 min); then 504.</summary>
+    public TimeSpan UpstreamTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Whether <c>POST /v1/signup</c> is open to anyone (default false: operator master key only).</summary>
+    public bool SignupOpen { get; set; }
+
+    /// <summary>Prompt tokens reserved per image part, on top of the body's byte count (default 3,000).</summary>
+    public long ImageTokenAllowance { get; set; } = 3000;
+
+    public IEnumerable<string> Validate(TimeSpan reservationTtl)
+    {
+        if (MaxRequestBodyBytes <= 0)
+            yield return $"Nemo:Gateway:MaxRequestBodyBytes must be positive (currently {MaxRequestBodyBytes}).";
+        if (MaxResponseBodyBytes <= 0)
+            yield return $"Nemo:Gateway:MaxResponseBodyBytes must be positive (currently {MaxResponseBodyBytes}).";
+        if (UpstreamTimeout <= TimeSpan.Zero)
+            yield return $"Nemo:Gateway:UpstreamTimeout must be positive (currently {UpstreamTimeout}).";
+        if (UpstreamTimeout + TimeSpan.FromSeconds(30) > reservationTtl)
+            yield return $"Nemo:Spend:ReservationTtl (currently {reservationTtl}) must exceed Nemo:Gateway:UpstreamTimeout (currently {UpstreamTimeout}) by at least 30 s, or slow responses would settle after their reservation expired.";
+        if (ImageTokenAllowance < 0)
+            yield return $"Nemo:Gateway:ImageTokenAllowance must be zero or positive (currently {ImageTokenAllowance}).";
+    }
+}

@@ -1,0 +1,107 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Nemo.Runtime.Storage;
+using Npgsql;
+
+namespace Nemo.Gateway.Keys;
+
+/// <summary>
+/// Key hash → (organization, team, key, owner role), in memory. Loaded whole at start, kept fresh by
+/// change notifications (<see cref="KeyChangeListener"/>) and a periodic full reload; the request path
+/// reads only memory. A key not in memory (created a moment ago on another gateway whose notification
+/// hasn't arrived) is looked up once in the database, and unknown hashes are remembered briefly so a
+/// flood of bad keys can't turn into a flood of queries.
+/// </summary>
+internal sealed partial class ApiKeyCache(NemoDatabase database, TimeProvider time, ILogger<ApiKeyCache> logger)
+{
+    private const string SelectSql =
+        """
+        SELECT k.key_hash, k.id, k.organization_id, k.team_id, k.user_id, coalesce(m.role, 'member'), k.status, k.expires_at
+        FROM nemo.api_keys k
+        JOIN nemo.organizations o ON o.id = k.organization_id AND o.status = 'active'
+        LEFT JOIN nemo.memberships m ON m.user_id = k.user_id AND m.organization_id = k.organization_id
+        """;
+
+    private static readonly TimeSpan NegativeTtl = TimeSpan.FromSeconds(2);
+    private const int MaxNegativeEntries = 100_000;
+
+    private volatile ConcurrentDictionary<KeyHash, KeyEntry> _entries = new();
+    private readonly ConcurrentDictionary<KeyHash, long> _unknown = new();
+
+    public int Count => _entries.Count;
+
+    public bool TryGet(KeyHash hash, out KeyEntry entry) => _entries.TryGetValue(hash, out entry!);
+
+    /// <summary>Memory first; on a miss, one database lookup (not for a hash found unknown in the last 2 s).</summary>
+    public async ValueTask<KeyEntry?> FindAsync(KeyHash hash, CancellationToken cancellationToken)
+    {
+        if (_entries.TryGetValue(hash, out KeyEntry? entry))
+            return entry;
+        long now = time.GetTimestamp();
+        if (_unknown.TryGetValue(hash, out long since) && time.GetElapsedTime(since, now) < NegativeTtl)
+            return null;
+        entry = await LoadOneAsync(hash, cancellationToken);
+        if (entry is null)
+        {
+            if (_unknown.Count >= MaxNegativeEntries)
+                _unknown.Clear();
+            _unknown[hash] = now;
+        }
+        return entry;
+    }
+
+    public void Put(KeyHash hash, KeyEntry entry)
+    {
+        _entries[hash] = entry;
+        _unknown.TryRemove(hash, out _);
+    }
+
+    public async Task ReloadAllAsync(CancellationToken cancellationToken)
+    {
+        var fresh = new ConcurrentDictionary<KeyHash, KeyEntry>();
+        await using NpgsqlCommand command = database.DataSource.CreateCommand(SelectSql);
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+            fresh[KeyHash.FromBytes(reader.GetFieldValue<byte[]>(0))] = Read(reader);
+        _entries = fresh;
+        LogReloaded(fresh.Count);
+    }
+
+    /// <summary>Re-reads one key after a change notification (removes it if it no longer exists).</summary>
+    public async Task ReloadOneAsync(KeyHash hash, CancellationToken cancellationToken)
+    {
+        KeyEntry? entry = await LoadOneAsync(hash, cancellationToken);
+        if (entry is null)
+            _entries.TryRemove(hash, out _);
+        else
+            Put(hash, entry);
+    }
+
+    /// <summary>Re-reads every key of an organization (role or organization changes).</summary>
+    public async Task ReloadOrganizationAsync(Guid organizationId, CancellationToken cancellationToken)
+    {
+        foreach ((KeyHash hash, KeyEntry entry) in _entries)
+        {
+            if (entry.OrganizationId == organizationId)
+                await ReloadOneAsync(hash, cancellationToken);
+        }
+    }
+
+    private async Task<KeyEntry?> LoadOneAsync(KeyHash hash, CancellationToken cancellationToken)
+    {
+        await using NpgsqlCommand command = database.DataSource.CreateCommand(SelectSql + " WHERE k.key_hash = @hash");
+        command.Parameters.AddWithValue("hash", hash.ToBytes());
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
+    }
+
+    private static KeyEntry Read(NpgsqlDataReader reader) => new(
+        reader.GetGuid(1), reader.GetGuid(2), reader.GetGuid(3),
+        reader.IsDBNull(4) ? null : reader.GetGuid(4),
+        TenancyNames.ParseRole(reader.GetString(5)),
+        TenancyNames.ParseKeyStatus(reader.GetString(6)),
+        reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7));
+
+    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Key cache loaded {Count} keys")]
+    private partial void LogReloaded(int count);
+}

@@ -1,0 +1,39 @@
+using Microsoft.AspNetCore.Http;
+using Nemo.Gateway.Errors;
+
+namespace Nemo.Gateway.Keys;
+
+/// <summary>Resolves <c>Authorization: Bearer sk-nemo-…</c> to a usable key, from memory.</summary>
+internal sealed class KeyAuthenticator(ApiKeyCache cache, TimeProvider time)
+{
+    public async ValueTask<(KeyEntry? Key, OpenAIError Error)> AuthenticateAsync(HttpContext context)
+    {
+        if (!TryGetBearer(context.Request, out string? secret))
+            return (null, OpenAIError.Unauthorized("You didn't provide an API key. Send it as 'Authorization: Bearer sk-nemo-…'."));
+        if (!ApiKeySecret.LooksValid(secret))
+            return (null, OpenAIError.Unauthorized("Incorrect API key provided: Nemo keys start with 'sk-nemo-'."));
+        KeyEntry? key = await cache.FindAsync(ApiKeySecret.Hash(secret), context.RequestAborted);
+        if (key is null)
+            return (null, OpenAIError.Unauthorized("Incorrect API key provided."));
+        if (!key.IsUsable(time.GetUtcNow()))
+            return (null, OpenAIError.Unauthorized(key.Status switch
+            {
+                Grains.Tenancy.KeyStatus.Revoked => "This API key has been revoked.",
+                Grains.Tenancy.KeyStatus.Disabled => "This API key is disabled.",
+                _ => $"This API key expired at {key.ExpiresAt:O}.",
+            }));
+        return (key, default);
+    }
+
+    public static bool TryGetBearer(HttpRequest request, out string secret)
+    {
+        string? header = request.Headers.Authorization;
+        if (header is not null && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            secret = header[7..].Trim();
+            return secret.Length > 0;
+        }
+        secret = "";
+        return false;
+    }
+}

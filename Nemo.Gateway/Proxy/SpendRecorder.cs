@@ -1,0 +1,59 @@
+using Microsoft.Extensions.Logging;
+using Nemo.Grains.Spend;
+using Nemo.Runtime.Client;
+using Nemo.Runtime.Transport;
+
+namespace Nemo.Gateway.Proxy;
+
+/// <summary>
+/// Settles or releases an admission through the cluster. A settle is retried (by the cluster client,
+/// idempotent by request id) until acknowledged or the call deadline passes; the caller completes the
+/// response to its client only when this returns true.
+/// </summary>
+internal sealed partial class SpendRecorder(ClusterClient cluster, TimeProvider time, ILogger<SpendRecorder> logger)
+{
+    public async Task<bool> SettleAsync(Admission admission, long promptTokens, long completionTokens, UsageFlags flags, int statusCode)
+    {
+        long cost = admission.Model.Price.Cost(promptTokens, completionTokens);
+        if (cost > admission.CostUpperBound)
+        {
+            // The reservation is the most this request may spend (DESIGN §4); never settle above it.
+            cost = admission.CostUpperBound;
+            flags |= UsageFlags.CostCapped;
+        }
+        var request = new SettleRequest(
+            admission.RequestId, admission.Key.OrganizationId, admission.Key.TeamId, admission.Key.KeyId, admission.Key.UserId,
+            admission.Customer, admission.Model.Name, admission.Endpoint.UpstreamPath(), promptTokens, completionTokens, cost,
+            admission.Request.TokenEstimate, flags, statusCode, (long)time.GetElapsedTime(admission.StartedTimestamp).TotalMilliseconds);
+        try
+        {
+            await cluster.SettleAsync(request, CancellationToken.None);
+            return true;
+        }
+        catch (SiloUnavailableException ex)
+        {
+            LogSettleFailed(ex, admission.RequestId);
+            return false;
+        }
+    }
+
+    /// <summary>Gives the reservation back (no tokens were produced). If that fails, the reservation expires instead.</summary>
+    public async Task ReleaseAsync(Admission admission)
+    {
+        try
+        {
+            await cluster.ReleaseAsync(new ReleaseRequest(admission.RequestId, admission.Key.OrganizationId, admission.Key.TeamId,
+                admission.Key.KeyId, admission.Customer), CancellationToken.None);
+        }
+        catch (SiloUnavailableException ex)
+        {
+            LogReleaseFailed(ex, admission.RequestId);
+        }
+    }
+
+    [LoggerMessage(EventId = 7001, Level = LogLevel.Error, Message = "Settle of request {RequestId} could not be made durable; the response is withheld and the reservation will expire")]
+    private partial void LogSettleFailed(Exception exception, Guid requestId);
+
+    [LoggerMessage(EventId = 7002, Level = LogLevel.Warning, Message = "Release of request {RequestId} failed; the reservation will expire instead")]
+    private partial void LogReleaseFailed(Exception exception, Guid requestId);
+}

@@ -1,0 +1,22 @@
+using Nemo.Grains.Spend;
+
+namespace Nemo.Grains.Contracts;
+
+/// <summary>
+/// What every spend-holding grain (key, team, organization, budget) offers the authorizer. Each call is
+/// one turn. <see cref="TryReserve"/> is all-or-nothing within the grain; <see cref="Release"/> and
+/// <see cref="Settle"/> are idempotent by request id.
+/// </summary>
+public interface ISpendScopeGrain : IGrainLifecycle
+{
+    ValueTask<ScopeDecision> TryReserve(Reservation reservation);
+
+    ValueTask Release(Guid requestId);
+
+    ValueTask Settle(Charge charge);
+
+    ValueTask<IReadOnlyList<ExpiredReservation>> ExpireReservations(DateTimeOffset now);
+
+    /// <summary>Re-reads configuration (status, limits) after an administrative change.</summary>
+    ValueTask Refresh();
+}

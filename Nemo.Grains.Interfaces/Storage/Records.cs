@@ -1,0 +1,35 @@
+using Nemo.Grains.Tenancy;
+
+namespace Nemo.Grains.Storage;
+
+public sealed record ApiKeyRecord(
+    Guid Id,
+    Guid OrganizationId,
+    Guid TeamId,
+    Guid? UserId,
+    MemberRole OwnerRole,
+    KeyStatus Status,
+    DateTimeOffset? ExpiresAt,
+    long? Rpm,
+    long? Tpm);
+
+public sealed record TeamRecord(Guid Id, Guid OrganizationId, bool Active, long? Rpm, long? Tpm);
+
+public sealed record OrganizationRecord(
+    Guid Id,
+    string Plan,
+    bool Active,
+    long PurchasedNanos,
+    long? Rpm,
+    long? Tpm,
+    IReadOnlyList<BudgetScope> Budgets);
+
+public sealed record BudgetRecord(
+    Guid OrganizationId,
+    BudgetScope Scope,
+    long LimitNanos,
+    BudgetPeriod Period,
+    DateOnly Anchor,
+    IReadOnlyList<int> SoftThresholds,
+    long? Rpm,
+    long? Tpm);

@@ -1,0 +1,8 @@
+namespace Nemo.Grains.Tenancy;
+
+public enum KeyStatus
+{
+    Active = 0,
+    Disabled = 1,
+    Revoked = 2,
+}

@@ -1,0 +1,110 @@
+using Nemo.Grains.Contracts;
+using Nemo.Grains.RateLimiting;
+using Nemo.Grains.Spend;
+
+namespace Nemo.Grains.Scopes;
+
+/// <summary>
+/// What the key, team, organization and budget grains share: in-memory reservations by request id and
+/// RPM/TPM buckets.
+///
+/// Guarantees (each checked in SpendScopeGrainTests):
+/// - a refused <see cref="TryReserve"/> leaves reservations and buckets exactly as they were;
+/// - <see cref="Release"/> and <see cref="Settle"/> are idempotent by request id: a second call for the
+///   same id changes nothing;
+/// - Reserved always equals the sum of the held reservations' costs.
+/// </summary>
+internal abstract class SpendScopeGrain : ISpendScopeGrain
+{
+    private readonly Dictionary<Guid, Reservation> _reservations = new();
+
+    protected SpendScopeGrain(GrainId id, TimeProvider time)
+    {
+        Id = id;
+        Time = time;
+        Limits = new RateLimits(time);
+    }
+
+    public GrainId Id { get; }
+
+    protected TimeProvider Time { get; }
+
+    protected RateLimits Limits { get; }
+
+    /// <summary>Sum of held reservations' costs, in nanos.</summary>
+    public long Reserved { get; private set; }
+
+    public int ReservationCount => _reservations.Count;
+
+    public bool CanDeactivate => _reservations.Count == 0;
+
+    protected abstract string ScopeName { get; }
+
+    public abstract Task OnActivateAsync(CancellationToken cancellationToken);
+
+    public virtual Task OnDeactivateAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public abstract ValueTask Refresh();
+
+    /// <summary>The scope's own checks (status, role, credits, limit). Must not change state.</summary>
+    protected abstract ScopeDecision Check(Reservation reservation);
+
+    /// <summary>Adds a settled cost to the scope's spend.</summary>
+    protected abstract ValueTask OnChargedAsync(Charge charge);
+
+    public ValueTask<ScopeDecision> TryReserve(Reservation reservation)
+    {
+        if (_reservations.ContainsKey(reservation.RequestId))
+            return ValueTask.FromResult(ScopeDecision.Admit(Limits.Snapshot())); // a retried authorize: already held
+
+        ScopeDecision check = Check(reservation);
+        if (!check.Admitted)
+            return ValueTask.FromResult(check with { RateLimits = Limits.Snapshot() });
+
+        if (!Limits.TryAdmit(reservation.Tokens, ScopeName, out ScopeDecision refusal))
+            return ValueTask.FromResult(refusal);
+
+        _reservations.Add(reservation.RequestId, reservation);
+        Reserved += reservation.Cost;
+        return ValueTask.FromResult(ScopeDecision.Admit(Limits.Snapshot()));
+    }
+
+    public ValueTask Release(Guid requestId)
+    {
+        if (_reservations.Remove(requestId, out Reservation held))
+        {
+            Reserved -= held.Cost;
+            Limits.Rollback(held.Tokens);
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask Settle(Charge charge)
+    {
+        if (_reservations.Remove(charge.RequestId, out Reservation held))
+            Reserved -= held.Cost;
+        Limits.Correct(charge.TokenEstimate, charge.Tokens);
+        await OnChargedAsync(charge);
+    }
+
+    public ValueTask<IReadOnlyList<ExpiredReservation>> ExpireReservations(DateTimeOffset now)
+    {
+        if (_reservations.Count == 0)
+            return ValueTask.FromResult<IReadOnlyList<ExpiredReservation>>([]);
+        List<ExpiredReservation>? expired = null;
+        foreach (Reservation r in _reservations.Values)
+        {
+            if (r.ExpiresAt <= now)
+                (expired ??= []).Add(new ExpiredReservation(r.RequestId, r.Cost, r.ExpiresAt));
+        }
+        if (expired is null)
+            return ValueTask.FromResult<IReadOnlyList<ExpiredReservation>>([]);
+        foreach (ExpiredReservation e in expired)
+        {
+            // Released without giving rate-limit units back: the request did reach the upstream.
+            _reservations.Remove(e.RequestId);
+            Reserved -= e.Cost;
+        }
+        return ValueTask.FromResult<IReadOnlyList<ExpiredReservation>>(expired);
+    }
+}

@@ -1,0 +1,211 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Nemo.Grains.Spend;
+using Nemo.Grains.Storage;
+using Nemo.Runtime.Hosting;
+using Nemo.Runtime.Membership;
+using Nemo.Runtime.Partitions;
+using Npgsql;
+
+namespace Nemo.Runtime.Storage;
+
+/// <summary>
+/// The usage ledger with group commit: settles queue here, and a few writer loops each take whatever
+/// is waiting (up to MaxBatch) and make it durable in ONE statement — insert the events, bump the
+/// per-day spend totals of every scope they touch, and check the partitions' lease epochs — so one
+/// commit (one fsync) carries many settles. Under load, batches grow instead of queues.
+///
+/// Guarantees (see <see cref="IUsageLedger"/>): an append completes only after its commit; one event
+/// per request id (unique index + ON CONFLICT DO NOTHING, and duplicates inside one batch are caught
+/// before the statement); events of a partition whose lease moved to a newer epoch are refused
+/// (the lease rows are read FOR SHARE, so a takeover waits for this commit or makes it refuse).
+/// </summary>
+internal sealed partial class GroupCommitLedger : IUsageLedger, IAsyncDisposable
+{
+    private const string AppendSql =
+        """
+        WITH batch AS (
+            SELECT * FROM unnest(@request_id, @org, @team, @key, @user, @customer, @model, @endpoint, @prompt, @completion,
+                                 @cost, @flags, @status, @latency, @partition, @epoch, @occurred)
+                AS b(request_id, organization_id, team_id, key_id, user_id, customer_id, model, endpoint, prompt_tokens,
+                     completion_tokens, cost, flags, status_code, latency_ms, partition, epoch, occurred_at)
+        ),
+        leases AS (
+            SELECT partition, epoch FROM nemo.partition_leases
+            WHERE partition = ANY(@partitions) AND owner_silo = @silo
+            FOR SHARE
+        ),
+        valid AS (
+            SELECT b.* FROM batch b JOIN leases l ON l.partition = b.partition AND l.epoch = b.epoch
+        ),
+        ins AS (
+            INSERT INTO nemo.usage_events (request_id, organization_id, team_id, key_id, user_id, customer_id, model, endpoint,
+                prompt_tokens, completion_tokens, cost, flags, status_code, latency_ms, partition, epoch, occurred_at)
+            SELECT request_id, organization_id, team_id, key_id, user_id, customer_id, model, endpoint,
+                prompt_tokens, completion_tokens, cost, flags, status_code, latency_ms, partition, epoch, occurred_at
+            FROM valid
+            ON CONFLICT (request_id) DO NOTHING
+            RETURNING request_id, organization_id, team_id, key_id, customer_id, prompt_tokens, completion_tokens, cost,
+                (occurred_at AT TIME ZONE 'UTC')::date AS day
+        ),
+        scoped AS (
+            SELECT organization_id, 'organization' AS scope, organization_id::text AS scope_id, day, prompt_tokens, completion_tokens, cost FROM ins
+            UNION ALL SELECT organization_id, 'team', team_id::text, day, prompt_tokens, completion_tokens, cost FROM ins
+            UNION ALL SELECT organization_id, 'key', key_id::text, day, prompt_tokens, completion_tokens, cost FROM ins
+            UNION ALL SELECT organization_id, 'customer', customer_id, day, prompt_tokens, completion_tokens, cost FROM ins WHERE customer_id IS NOT NULL
+        ),
+        totals AS (
+            INSERT INTO nemo.usage_daily AS d (organization_id, scope, scope_id, day, requests, prompt_tokens, completion_tokens, cost)
+            SELECT organization_id, scope, scope_id, day, count(*), sum(prompt_tokens), sum(completion_tokens), sum(cost)
+            FROM scoped GROUP BY organization_id, scope, scope_id, day
+            ON CONFLICT (organization_id, scope, scope_id, day) DO UPDATE SET
+                requests = d.requests + excluded.requests,
+                prompt_tokens = d.prompt_tokens + excluded.prompt_tokens,
+                completion_tokens = d.completion_tokens + excluded.completion_tokens,
+                cost = d.cost + excluded.cost
+        )
+        SELECT v.request_id, i.request_id IS NOT NULL FROM valid v LEFT JOIN ins i ON i.request_id = v.request_id
+        """;
+
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = false });
+    private readonly NemoDatabase _database;
+    private readonly LocalOwnership _ownership;
+    private readonly SiloIdentity _silo;
+    private readonly ClusterOptions _cluster;
+    private readonly LedgerOptions _options;
+    private readonly ILogger<GroupCommitLedger> _logger;
+    private readonly Task[] _writers;
+
+    public GroupCommitLedger(NemoDatabase database, LocalOwnership ownership, SiloIdentity silo, ClusterOptions cluster, LedgerOptions options, ILogger<GroupCommitLedger> logger)
+    {
+        _database = database;
+        _ownership = ownership;
+        _silo = silo;
+        _cluster = cluster;
+        _options = options;
+        _logger = logger;
+        _writers = Enumerable.Range(0, Math.Max(1, options.Writers)).Select(_ => Task.Run(WriteLoopAsync)).ToArray();
+    }
+
+    /// <summary>Number of statements written so far (one per batch), for tests and metrics.</summary>
+    public long BatchesWritten => Interlocked.Read(ref _batches);
+
+    private long _batches;
+
+    public Task<AppendOutcome> AppendAsync(SettleRequest usage, DateTimeOffset occurredAt, CancellationToken cancellationToken)
+    {
+        int partition = PartitionMap.PartitionOf(usage.OrganizationId, _cluster.PartitionCount);
+        if (!_ownership.TryGetEpoch(partition, out long epoch))
+            return Task.FromResult(AppendOutcome.Fenced);
+        var pending = new Pending(usage, occurredAt, partition, epoch);
+        if (!_queue.Writer.TryWrite(pending))
+            throw new ObjectDisposedException(nameof(GroupCommitLedger), "The usage ledger is shutting down.");
+        // Not cancellable: once queued, the write happens; the caller learns its outcome.
+        return pending.Done.Task;
+    }
+
+    public async Task RecordUnsettledAsync(Guid organizationId, IReadOnlyList<ExpiredReservation> expired, CancellationToken cancellationToken)
+    {
+        if (expired.Count == 0)
+            return;
+        await using NpgsqlCommand command = _database.DataSource.CreateCommand(
+            """
+            INSERT INTO nemo.unsettled_reservations (request_id, organization_id, reserved_cost, expired_at)
+            SELECT r, @org, c, e FROM unnest(@ids, @costs, @expired) AS x(r, c, e)
+            ON CONFLICT (request_id) DO NOTHING
+            """);
+        command.Parameters.AddWithValue("org", organizationId);
+        command.Parameters.AddWithValue("ids", expired.Select(e => e.RequestId).ToArray());
+        command.Parameters.AddWithValue("costs", expired.Select(e => e.Cost).ToArray());
+        command.Parameters.AddWithValue("expired", expired.Select(e => e.ExpiresAt).ToArray());
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<Pending>(_options.MaxBatch);
+        ChannelReader<Pending> reader = _queue.Reader;
+        while (await reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            while (batch.Count < _options.MaxBatch && reader.TryRead(out Pending? pending))
+                batch.Add(pending);
+            if (batch.Count == 0)
+                continue;
+            try
+            {
+                await WriteBatchAsync(batch);
+                Interlocked.Increment(ref _batches);
+            }
+            catch (Exception ex)
+            {
+                LogBatchFailed(ex, batch.Count);
+                foreach (Pending pending in batch)
+                    pending.Done.TrySetException(ex);
+            }
+        }
+    }
+
+    private async Task WriteBatchAsync(List<Pending> batch)
+    {
+        // A request id twice in one batch (a retried settle racing its first attempt): only the first
+        // goes to the database; the others are answered from its outcome.
+        var first = new Dictionary<Guid, Pending>(batch.Count);
+        var repeats = new List<Pending>();
+        foreach (Pending pending in batch)
+        {
+            if (!first.TryAdd(pending.Usage.RequestId, pending))
+                repeats.Add(pending);
+        }
+        Pending[] unique = [.. first.Values];
+        int n = unique.Length;
+        await using NpgsqlCommand command = _database.DataSource.CreateCommand(AppendSql);
+        command.Parameters.AddWithValue("request_id", unique.Select(p => p.Usage.RequestId).ToArray());
+        command.Parameters.AddWithValue("org", unique.Select(p => p.Usage.OrganizationId).ToArray());
+        command.Parameters.AddWithValue("team", unique.Select(p => p.Usage.TeamId).ToArray());
+        command.Parameters.AddWithValue("key", unique.Select(p => p.Usage.KeyId).ToArray());
+        command.Parameters.AddWithValue("user", unique.Select(p => p.Usage.UserId).ToArray());
+        command.Parameters.AddWithValue("customer", unique.Select(p => p.Usage.CustomerId).ToArray());
+        command.Parameters.AddWithValue("model", unique.Select(p => p.Usage.Model).ToArray());
+        command.Parameters.AddWithValue("endpoint", unique.Select(p => p.Usage.Endpoint).ToArray());
+        command.Parameters.AddWithValue("prompt", unique.Select(p => p.Usage.PromptTokens).ToArray());
+        command.Parameters.AddWithValue("completion", unique.Select(p => p.Usage.CompletionTokens).ToArray());
+        command.Parameters.AddWithValue("cost", unique.Select(p => p.Usage.Cost).ToArray());
+        command.Parameters.AddWithValue("flags", unique.Select(p => (int)p.Usage.Flags).ToArray());
+        command.Parameters.AddWithValue("status", unique.Select(p => p.Usage.StatusCode).ToArray());
+        command.Parameters.AddWithValue("latency", unique.Select(p => p.Usage.LatencyMs).ToArray());
+        command.Parameters.AddWithValue("partition", unique.Select(p => p.Partition).ToArray());
+        command.Parameters.AddWithValue("epoch", unique.Select(p => p.Epoch).ToArray());
+        command.Parameters.AddWithValue("occurred", unique.Select(p => p.OccurredAt).ToArray());
+        command.Parameters.AddWithValue("partitions", unique.Select(p => p.Partition).Distinct().ToArray());
+        command.Parameters.AddWithValue("silo", _silo.SiloId);
+
+        var outcomes = new Dictionary<Guid, AppendOutcome>(n);
+        await using (NpgsqlDataReader reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+                outcomes[reader.GetGuid(0)] = reader.GetBoolean(1) ? AppendOutcome.Inserted : AppendOutcome.Duplicate;
+        }
+        foreach (Pending pending in unique)
+            pending.Done.TrySetResult(outcomes.GetValueOrDefault(pending.Usage.RequestId, AppendOutcome.Fenced));
+        foreach (Pending repeat in repeats)
+        {
+            AppendOutcome original = outcomes.GetValueOrDefault(repeat.Usage.RequestId, AppendOutcome.Fenced);
+            repeat.Done.TrySetResult(original == AppendOutcome.Fenced ? AppendOutcome.Fenced : AppendOutcome.Duplicate);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await Task.WhenAll(_writers);
+    }
+
+    private sealed record Pending(SettleRequest Usage, DateTimeOffset OccurredAt, int Partition, long Epoch)
+    {
+        public TaskCompletionSource<AppendOutcome> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Error, Message = "Writing a batch of {Count} usage events failed; the settles will be retried by their callers")]
+    private partial void LogBatchFailed(Exception exception, int count);
+}

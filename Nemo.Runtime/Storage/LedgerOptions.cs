@@ -1,0 +1,11 @@
+namespace Nemo.Runtime.Storage;
+
+/// <summary>Group-commit settings of the usage ledger, bound from <c>Nemo:Ledger</c>.</summary>
+public sealed class LedgerOptions
+{
+    /// <summary>Most usage events written in one statement (default 512).</summary>
+    public int MaxBatch { get; set; } = 512;
+
+    /// <summary>Batches in flight at once (default 2): while one commits, the next one fills.</summary>
+    public int Writers { get; set; } = 2;
+}

@@ -1,0 +1,52 @@
+using Nemo.Launcher.Cluster;
+using Nemo.Launcher.Commands;
+using Nemo.Launcher.Infrastructure;
+
+namespace Nemo.Launcher.Bench;
+
+/// <summary>
+/// Starts a cluster as <c>up</c> does, runs the load generator (tests/Nemo.Bench) against the
+/// fake upstream directly and through the gateway side by side, then stops what it started.
+/// </summary>
+internal sealed class BenchRunner(RepoLayout layout)
+{
+    public async Task<int> RunAsync(Topology topology, BenchSettings settings, IReadOnlyList<string> extraArguments)
+    {
+        var artifacts = new ClusterArtifacts(layout);
+        artifacts.RequireAll([.. artifacts.For(topology), artifacts.Bench]);
+
+        using var signal = new ShutdownSignal();
+        using var guard = ClusterGuard.Acquire(layout);
+        using var http = LauncherHttp.Create();
+        var session = new ClusterSession(layout);
+        try
+        {
+            var manifest = (await new ClusterStarter(layout, http).StartAsync(topology, session, signal.Token)).Manifest;
+            var nemoUrl = manifest.GatewayUrls[0] + "/v1";
+            Console.Error.WriteLine($"nemo: benchmark ({topology}): {manifest.UpstreamUrl} directly vs {nemoUrl}, rates {settings.Rates}/s, {settings.DurationSeconds} s each");
+            return await ExternalCommand.StreamAsync(
+                DotnetHost.Path,
+                [
+                    artifacts.Bench,
+                    "--direct-url", manifest.UpstreamUrl,
+                    "--direct-key", NemoEnvironment.DemoProviderKey,
+                    "--nemo-url", nemoUrl,
+                    "--nemo-key", manifest.DemoKey,
+                    "--rates", settings.Rates,
+                    "--duration", settings.DurationSeconds.ToString(),
+                    .. extraArguments,
+                ],
+                new Dictionary<string, string>(),
+                layout.Root,
+                signal.Token);
+        }
+        catch (Exception e)
+        {
+            return signal.Token.IsCancellationRequested ? 130 : LauncherCli.Report(e);
+        }
+        finally
+        {
+            await session.StopAsync(stopPostgres: session.Postgres?.StartedHere == true);
+        }
+    }
+}

@@ -1,0 +1,85 @@
+using Nemo.Launcher.Demo;
+using Nemo.Launcher.Infrastructure;
+using Nemo.Launcher.Postgres;
+
+namespace Nemo.Launcher.Cluster;
+
+/// <summary>
+/// Brings a cluster up in dependency order: PostgreSQL, the fake upstream, then the Nemo
+/// processes (silos before gateways), each waited for; then the demo organization and
+/// cluster.json. Migrations are applied by the Nemo hosts themselves at start-up.
+/// Everything started is recorded in the <see cref="ClusterSession"/> as it starts, so a
+/// failure at any step leaves the caller able to stop exactly that.
+/// </summary>
+internal sealed class ClusterStarter(RepoLayout layout, HttpClient http)
+{
+    private const string FallbackModel = "gpt-4o-mini";
+
+    public async Task<RunningCluster> StartAsync(Topology topology, ClusterSession session, CancellationToken cancellationToken)
+    {
+        var artifacts = new ClusterArtifacts(layout);
+        artifacts.RequireAll(artifacts.For(topology));
+
+        var masterKey = MasterKey.ReadOrCreate(layout);
+        var postgres = await new PrivatePostgres(layout, PostgresSettings.FromEnvironment()).EnsureRunningAsync(cancellationToken);
+        session.Postgres = postgres;
+
+        var launcher = new ChildProcessLauncher(layout);
+        var probe = new ReadinessProbe(http, layout);
+
+        var upstream = session.Add(launcher.Start(Roles.Upstream, 1, artifacts.FakeUpstream, new Dictionary<string, string>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+        }));
+        await probe.WaitAsync(upstream, "/v1/models", cancellationToken);
+        var upstreamBaseUrl = upstream.Url + "/v1";
+
+        Dictionary<string, string> Environment(string? role) =>
+            NemoEnvironment.For(role, postgres.ConnectionString(), masterKey, upstreamBaseUrl);
+
+        var gateways = new List<ChildProcess>();
+        if (!topology.Split)
+        {
+            gateways.Add(session.Add(launcher.Start(Roles.AllInOne, 1, artifacts.Gateway, Environment(Roles.AllInOne))));
+        }
+        else
+        {
+            var silos = Enumerable.Range(1, topology.Silos)
+                .Select(i => session.Add(launcher.Start(Roles.Silo, i, artifacts.Silo, Environment(role: null))))
+                .ToList();
+            await WaitAllAsync(probe, silos, cancellationToken);
+            gateways.AddRange(Enumerable.Range(1, topology.Gateways)
+                .Select(i => session.Add(launcher.Start(Roles.Gateway, i, artifacts.Gateway, Environment(Roles.Gateway)))));
+        }
+
+        await WaitAllAsync(probe, gateways, cancellationToken);
+
+        var api = new AdminApi(http, gateways[0].Url, masterKey);
+        var demo = await new DemoOrganizationProvisioner(layout).EnsureAsync(api, cancellationToken);
+        var models = await api.ListModelsAsync(demo.DemoKey, cancellationToken);
+
+        var manifest = new ClusterManifest(
+            GatewayUrls: gateways.Select(g => g.Url).ToList(),
+            MasterKey: masterKey,
+            DemoKey: demo.DemoKey,
+            DemoOrgId: demo.DemoOrgId,
+            UpstreamUrl: upstreamBaseUrl,
+            Postgres: postgres.ConnectionString(),
+            Processes:
+            [
+                new ManifestProcess(Roles.Postgres, postgres.Pid, postgres.Url),
+                .. session.Children.Select(c => new ManifestProcess(c.Role, c.Pid, c.Url)),
+            ]);
+        new ClusterManifestStore(layout).Write(manifest);
+        return new RunningCluster(manifest, models?.FirstOrDefault() ?? FallbackModel);
+    }
+
+    /// <summary>The processes were all started already, so waiting on them one by one still overlaps their start-up.</summary>
+    private static async Task WaitAllAsync(ReadinessProbe probe, IEnumerable<ChildProcess> children, CancellationToken cancellationToken)
+    {
+        foreach (var child in children)
+        {
+            await probe.WaitAsync(child, "/readyz", cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,28 @@
+namespace Nemo.Launcher.Cluster;
+
+/// <summary>
+/// The environment every Nemo process gets (configuration is appsettings.json plus these).
+/// GC settings are left at the runtime's defaults on purpose.
+/// </summary>
+internal static class NemoEnvironment
+{
+    public const string DemoProviderKey = "sk-fake-demo";
+
+    public static Dictionary<string, string> For(string? role, string connectionString, string masterKey, string upstreamBaseUrl)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Nemo"] = connectionString,
+            ["NEMO_MASTER_KEY"] = masterKey,
+            ["Nemo__Providers__demo__BaseUrl"] = upstreamBaseUrl,
+            ["Nemo__Providers__demo__ApiKey"] = DemoProviderKey,
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+        };
+        if (role is not null)
+        {
+            environment["Nemo__Role"] = role;
+        }
+
+        return environment;
+    }
+}

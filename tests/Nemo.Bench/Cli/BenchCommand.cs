@@ -1,0 +1,141 @@
+using System.CommandLine;
+using Nemo.Bench.Load;
+
+namespace Nemo.Bench.Cli;
+
+/// <summary>The System.CommandLine definition of the bench: flags, validation and the action.</summary>
+internal sealed class BenchCommand
+{
+    private readonly Option<Uri> _directUrl = new("--direct-url")
+    {
+        Description = "Base URL of the upstream (fake OpenAI provider), e.g. http://127.0.0.1:5001/v1",
+        Required = true,
+        CustomParser = ArgParsers.ParseBaseUrl,
+    };
+
+    private readonly Option<string> _directKey = new("--direct-key")
+    {
+        Description = "API key sent as 'Authorization: Bearer' to the upstream",
+        Required = true,
+    };
+
+    private readonly Option<Uri> _nemoUrl = new("--nemo-url")
+    {
+        Description = "Base URL of the Nemo gateway, e.g. http://127.0.0.1:5000/v1",
+        Required = true,
+        CustomParser = ArgParsers.ParseBaseUrl,
+    };
+
+    private readonly Option<string> _nemoKey = new("--nemo-key")
+    {
+        Description = "Nemo virtual key sent as 'Authorization: Bearer' to the gateway",
+        Required = true,
+    };
+
+    private readonly Option<int[]> _rates = new("--rates")
+    {
+        Description = "Comma-separated request rates per second, run in order",
+        CustomParser = ArgParsers.ParseRates,
+        DefaultValueFactory = _ => [.. ArgParsers.DefaultRates],
+    };
+
+    private readonly Option<double> _duration = new("--duration")
+    {
+        Description = "Recorded seconds per rate and target",
+        CustomParser = ArgParsers.DoubleInRange(BenchOptions.DefaultDurationSeconds, 0, 3600, minExclusive: true),
+        DefaultValueFactory = _ => BenchOptions.DefaultDurationSeconds,
+    };
+
+    private readonly Option<double> _warmup = new("--warmup")
+    {
+        Description = "Unrecorded warmup seconds before each recorded run",
+        CustomParser = ArgParsers.DoubleInRange(BenchOptions.DefaultWarmupSeconds, 0, 600, minExclusive: false),
+        DefaultValueFactory = _ => BenchOptions.DefaultWarmupSeconds,
+    };
+
+    private readonly Option<int> _connections = new("--connections")
+    {
+        Description = "Max HTTP/1.1 connections per target; in-flight requests above 4x this are dropped",
+        CustomParser = ArgParsers.IntInRange(BenchOptions.DefaultConnections, 1, 4096),
+        DefaultValueFactory = _ => BenchOptions.DefaultConnections,
+    };
+
+    private readonly Option<double> _streamShare = new("--stream-share")
+    {
+        Description = "Share of requests with \"stream\":true, 0..1",
+        CustomParser = ArgParsers.DoubleInRange(BenchOptions.DefaultStreamShare, 0, 1, minExclusive: false),
+        DefaultValueFactory = _ => BenchOptions.DefaultStreamShare,
+    };
+
+    private readonly Option<FileInfo?> _json = new("--json")
+    {
+        Description = "Also write the results as JSON to this file",
+    };
+
+    private readonly Option<FileInfo?> _markdown = new("--markdown")
+    {
+        Description = "Also write the results as a Markdown table to this file",
+    };
+
+    private readonly Option<bool> _allowRemote = new("--allow-remote")
+    {
+        Description = "Allow targets that are not loopback addresses (off: only 127.0.0.0/8, ::1, localhost)",
+    };
+
+    private readonly CancellationToken _stopToken;
+
+    public BenchCommand(CancellationToken stopToken)
+    {
+        _stopToken = stopToken;
+        _directKey.Validators.Add(ArgParsers.RequireNonBlank);
+        _nemoKey.Validators.Add(ArgParsers.RequireNonBlank);
+        _json.AcceptLegalFilePathsOnly();
+        _markdown.AcceptLegalFilePathsOnly();
+
+        Root = new RootCommand(
+            "Nemo bench: drives a fixed-rate OpenAI chat-completion mix straight at the upstream, then through Nemo, "
+            + "and prints the latency overhead side by side.")
+        {
+            _directUrl, _directKey, _nemoUrl, _nemoKey, _rates, _duration, _warmup,
+            _connections, _streamShare, _json, _markdown, _allowRemote,
+        };
+        Root.SetAction(RunAsync);
+    }
+
+    public RootCommand Root { get; }
+
+    private async Task<int> RunAsync(ParseResult result, CancellationToken invocationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(invocationToken, _stopToken);
+        var options = new BenchOptions(
+            result.GetRequiredValue(_directUrl),
+            result.GetRequiredValue(_directKey),
+            result.GetRequiredValue(_nemoUrl),
+            result.GetRequiredValue(_nemoKey),
+            result.GetRequiredValue(_rates),
+            result.GetValue(_duration),
+            result.GetValue(_warmup),
+            result.GetValue(_connections),
+            result.GetValue(_streamShare),
+            result.GetValue(_json),
+            result.GetValue(_markdown),
+            result.GetValue(_allowRemote));
+
+        if (!options.AllowRemote)
+        {
+            foreach (var (flag, url) in new[] { ("--direct-url", options.DirectUrl), ("--nemo-url", options.NemoUrl) })
+            {
+                if (!url.IsLoopback)
+                {
+                    Console.Error.WriteLine(
+                        $"error: {flag}: '{url}' is not a loopback address; the bench only targets 127.0.0.1/::1/localhost "
+                        + "unless --allow-remote is given.");
+                    return ExitCodes.BadArguments;
+                }
+            }
+        }
+
+        string commandLine = CommandLineText.Redacted(Environment.GetCommandLineArgs().AsSpan(1));
+        return await BenchSession.RunAsync(options, commandLine, stop.Token).ConfigureAwait(false);
+    }
+}

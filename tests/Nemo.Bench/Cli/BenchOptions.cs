@@ -1,0 +1,25 @@
+namespace Nemo.Bench.Cli;
+
+/// <summary>The validated settings of one bench invocation.</summary>
+internal sealed record BenchOptions(
+    Uri DirectUrl,
+    string DirectKey,
+    Uri NemoUrl,
+    string NemoKey,
+    IReadOnlyList<int> Rates,
+    double DurationSeconds,
+    double WarmupSeconds,
+    int Connections,
+    double StreamShare,
+    FileInfo? JsonFile,
+    FileInfo? MarkdownFile,
+    bool AllowRemote)
+{
+    public const double DefaultDurationSeconds = 5;
+    public const double DefaultWarmupSeconds = 2;
+    public const int DefaultConnections = 64;
+    public const double DefaultStreamShare = 0.2;
+
+    /// <summary>In-flight requests above this are dropped (counted as overload) instead of queued.</summary>
+    public int InFlightCap => Connections * 4;
+}

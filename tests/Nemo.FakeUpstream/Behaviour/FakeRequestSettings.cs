@@ -1,0 +1,17 @@
+namespace Nemo.FakeUpstream;
+
+/// <summary>The knobs in force for one request, after header and <c>user</c> overrides.</summary>
+internal readonly record struct FakeRequestSettings(
+    FakeMode Mode,
+    int LatencyMs,
+    int ChunkDelayMs,
+    int CompletionTokens,
+    int CutAfterChunks)
+{
+    public static FakeRequestSettings From(FakeUpstreamOptions options) => new(
+        options.Mode,
+        Math.Max(0, options.LatencyMs),
+        Math.Max(0, options.ChunkDelayMs),
+        Math.Max(0, options.CompletionTokens),
+        Math.Max(0, options.CutAfterChunks));
+}

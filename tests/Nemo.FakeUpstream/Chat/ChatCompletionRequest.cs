@@ -1,0 +1,191 @@
+using System.Text.Json;
+
+namespace Nemo.FakeUpstream;
+
+/// <summary>The fields of a chat completion request the fake uses; the rest is skipped.</summary>
+internal sealed class ChatCompletionRequest
+{
+    public string Model { get; private set; } = "";
+
+    public int? MaxTokens { get; private set; }
+
+    public bool Stream { get; private set; }
+
+    public bool IncludeUsage { get; private set; }
+
+    public string? User { get; private set; }
+
+    /// <summary>Sum over messages of ceil(text bytes / 4) + 3, at least 1.</summary>
+    public int PromptTokens { get; private set; }
+
+    public static ChatCompletionRequest Parse(ref Utf8JsonReader reader)
+    {
+        var request = new ChatCompletionRequest();
+        string? model = null;
+        int? maxTokens = null;
+        int? maxCompletionTokens = null;
+        var messages = -1;
+        long promptTokens = 0;
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("model"u8))
+            {
+                reader.Read();
+                model = JsonFields.ReadString(ref reader, "model");
+            }
+            else if (reader.ValueTextEquals("messages"u8))
+            {
+                reader.Read();
+                messages = ReadMessages(ref reader, out promptTokens);
+            }
+            else if (reader.ValueTextEquals("max_tokens"u8))
+            {
+                reader.Read();
+                maxTokens = JsonFields.ReadMaxTokens(ref reader, "max_tokens");
+            }
+            else if (reader.ValueTextEquals("max_completion_tokens"u8))
+            {
+                reader.Read();
+                maxCompletionTokens = JsonFields.ReadMaxTokens(ref reader, "max_completion_tokens");
+            }
+            else if (reader.ValueTextEquals("stream"u8))
+            {
+                reader.Read();
+                request.Stream = JsonFields.ReadBool(ref reader, "stream") ?? false;
+            }
+            else if (reader.ValueTextEquals("stream_options"u8))
+            {
+                reader.Read();
+                request.IncludeUsage = JsonFields.ReadIncludeUsage(ref reader);
+            }
+            else if (reader.ValueTextEquals("user"u8))
+            {
+                reader.Read();
+                request.User = JsonFields.ReadString(ref reader, "user");
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        if (string.IsNullOrEmpty(model))
+        {
+            throw new FakeRequestException("You must provide a model parameter.", "model");
+        }
+
+        if (messages < 0)
+        {
+            throw JsonFields.Missing("messages");
+        }
+
+        if (messages == 0)
+        {
+            throw new FakeRequestException(
+                "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.",
+                "messages");
+        }
+
+        request.Model = model;
+        request.MaxTokens = maxTokens is null ? maxCompletionTokens
+            : maxCompletionTokens is null ? maxTokens
+            : Math.Min(maxTokens.Value, maxCompletionTokens.Value);
+        request.PromptTokens = (int)Math.Clamp(promptTokens, 1, int.MaxValue);
+        return request;
+    }
+
+    /// <summary>Reads the messages array; returns how many there were (-1 for null).</summary>
+    private static int ReadMessages(ref Utf8JsonReader reader, out long promptTokens)
+    {
+        promptTokens = 0;
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return -1;
+        }
+
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw JsonFields.WrongType("messages", "an array");
+        }
+
+        var count = 0;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw JsonFields.WrongType($"messages[{count}]", "an object");
+            }
+
+            promptTokens += TokenEstimate.ForUtf8Bytes(ReadMessageTextBytes(ref reader)) + TokenEstimate.PerMessage;
+            count++;
+        }
+
+        return count;
+    }
+
+    /// <summary>UTF-8 bytes of a message's content: the string, or the text of its parts.</summary>
+    private static long ReadMessageTextBytes(ref Utf8JsonReader reader)
+    {
+        long bytes = 0;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isContent = reader.ValueTextEquals("content"u8);
+            reader.Read();
+            if (!isContent)
+            {
+                reader.Skip();
+            }
+            else if (reader.TokenType == JsonTokenType.String)
+            {
+                bytes += JsonFields.Utf8Length(ref reader);
+            }
+            else if (reader.TokenType == JsonTokenType.StartArray)
+            {
+                bytes += ReadPartsTextBytes(ref reader);
+            }
+            else if (reader.TokenType != JsonTokenType.Null)
+            {
+                throw JsonFields.WrongType("messages[].content", "a string or an array of content parts");
+            }
+        }
+
+        return bytes;
+    }
+
+    private static long ReadPartsTextBytes(ref Utf8JsonReader reader)
+    {
+        long bytes = 0;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType == JsonTokenType.String)
+            {
+                bytes += JsonFields.Utf8Length(ref reader);
+                continue;
+            }
+
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                reader.Skip();
+                continue;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isText = reader.ValueTextEquals("text"u8);
+                reader.Read();
+                if (isText && reader.TokenType == JsonTokenType.String)
+                {
+                    bytes += JsonFields.Utf8Length(ref reader);
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+        }
+
+        return bytes;
+    }
+}

@@ -1,0 +1,31 @@
+namespace Nemo.FakeUpstream;
+
+/// <summary>POST /v1/chat/completions, plain or streamed.</summary>
+internal sealed class ChatCompletionsEndpoint(FakeUpstreamOptions options, FakeUpstreamStats stats, CancellationToken stopping)
+    : FakeEndpoint(options, stats, stopping)
+{
+    protected override FakeRoute Route => FakeRoute.ChatCompletions;
+
+    protected override async Task HandleCoreAsync(HttpContext context)
+    {
+        var request = await ReadBodyAsync(context, ChatCompletionRequest.Parse);
+        Stats.RecordModel(request.Model);
+        var settings = Settings(context, request.User);
+        if (!await BeginAsync(context, settings))
+        {
+            return;
+        }
+
+        var plan = GenerationPlan.Create(settings.CompletionTokens, request.MaxTokens);
+        var withUsage = settings.Mode != FakeMode.NoUsage;
+        if (request.Stream)
+        {
+            var includeUsage = request.IncludeUsage && withUsage;
+            var format = new ChatChunkFormat(request.Model, includeUsage);
+            await TokenStreamer.StreamAsync(context, settings, format, plan, request.PromptTokens, includeUsage);
+            return;
+        }
+
+        await SendAsync(context, settings, ChatCompletionJson.Write(request.Model, plan, request.PromptTokens, withUsage));
+    }
+}

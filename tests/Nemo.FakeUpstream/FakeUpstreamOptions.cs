@@ -1,0 +1,42 @@
+namespace Nemo.FakeUpstream;
+
+/// <summary>
+/// Behaviour knobs of the fake provider. Bound from the "FakeUpstream" configuration section
+/// (e.g. env <c>FakeUpstream__LatencyMs=5</c>) unless an instance is passed to
+/// <see cref="FakeUpstreamApp.Build"/>. The instance is read on every request, so a test may
+/// change a property while the app runs. Per request, the <c>x-fake-*</c> headers and then a
+/// <c>"user":"fake:…"</c> body field override these values.
+/// </summary>
+public sealed class FakeUpstreamOptions
+{
+    /// <summary>The configuration section the options are bound from.</summary>
+    public const string SectionName = "FakeUpstream";
+
+    /// <summary>The models listed by GET /v1/models when none are configured.</summary>
+    public static readonly IReadOnlyList<string> DefaultModels =
+        ["gpt-4o-mini", "gpt-4o", "text-embedding-3-small", "gpt-3.5-turbo-instruct"];
+
+    /// <summary>Delay before the response starts, in ms.</summary>
+    public int LatencyMs { get; set; }
+
+    /// <summary>Delay between two stream events, in ms.</summary>
+    public int ChunkDelayMs { get; set; }
+
+    /// <summary>Completion tokens generated when max_tokens does not ask for fewer.</summary>
+    public int CompletionTokens { get; set; } = 16;
+
+    /// <summary>Embedding length when the request has no <c>dimensions</c>.</summary>
+    public int EmbeddingDimensions { get; set; } = 8;
+
+    /// <summary>How requests are answered.</summary>
+    public FakeMode Mode { get; set; } = FakeMode.Ok;
+
+    /// <summary>In <see cref="FakeMode.Cut"/>, content chunks sent before the connection is aborted.</summary>
+    public int CutAfterChunks { get; set; } = 3;
+
+    /// <summary>When set, /v1 requests need <c>Authorization: Bearer {RequiredApiKey}</c>, else 401.</summary>
+    public string? RequiredApiKey { get; set; }
+
+    /// <summary>Model ids listed by GET /v1/models.</summary>
+    public IReadOnlyList<string> Models { get; set; } = DefaultModels;
+}
