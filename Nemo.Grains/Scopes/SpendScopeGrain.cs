@@ -10,8 +10,8 @@ namespace Nemo.Grains.Scopes;
 ///
 /// Guarantees (each checked in SpendScopeGrainTests):
 /// - a refused <see cref="TryReserve"/> leaves reservations and buckets exactly as they were;
-/// - <see cref="Release"/> and <see cref="Settle"/> are idempotent by request id: a second call for the
-///   same id changes nothing;
+/// - <see cref="Release"/> is idempotent by request id: a second call for the same id changes nothing
+///   (settling is made idempotent one level up, by the ledger's unique request id);
 /// - Reserved always equals the sum of the held reservations' costs.
 /// </summary>
 internal abstract class SpendScopeGrain : ISpendScopeGrain

@@ -20,6 +20,7 @@ internal static class BenchSession
 
         try
         {
+            await PrimeAsync(client, [direct, nemo], mix, options, cancellationToken).ConfigureAwait(false);
             foreach (int rate in options.Rates)
             {
                 RunSummary directRun = await RunOneAsync(client, direct, mix, rate, options, cancellationToken).ConfigureAwait(false);
@@ -39,6 +40,29 @@ internal static class BenchSession
         Console.Out.Write(TextReportWriter.Render(report));
         await WriteFilesAsync(report, options).ConfigureAwait(false);
         return completed ? ExitCodes.Ran : ExitCodes.Cancelled;
+    }
+
+    /// <summary>
+    /// One unrecorded warmup against each target before anything is measured, so that JIT tiering of the generator's
+    /// own code paths and the servers' first connections settle before the first (direct) run, which would otherwise
+    /// pay for them alone and make the overhead look smaller than it is.
+    /// </summary>
+    private static async Task PrimeAsync(
+        HttpClient client, BenchTarget[] targets, RequestMix mix, BenchOptions options, CancellationToken cancellationToken)
+    {
+        if (options.WarmupSeconds <= 0)
+        {
+            return;
+        }
+
+        int rate = options.Rates[0];
+        foreach (var target in targets)
+        {
+            Console.Error.WriteLine($"bench: priming {target.Name} at {rate}/s for {options.WarmupSeconds} s (not recorded)");
+            var run = new FixedRateRun(client, target, mix, rate, options.WarmupSeconds, 0, options.InFlightCap);
+            await run.RunAsync(cancellationToken).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
     }
 
     private static async Task<RunSummary> RunOneAsync(

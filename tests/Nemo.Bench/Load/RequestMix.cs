@@ -78,7 +78,7 @@ internal sealed class RequestMix
         }
 
         text.Length = UserContentLength;
-        return text.ToString();
+        return text.ToString().TrimEnd();
     }
 
     private static byte[] BuildBody(string userContent, bool stream)

@@ -44,7 +44,8 @@ internal static class Fmt
     public static string Setup(BenchReport report)
     {
         var o = report.Options;
-        return $"{Number(o.WarmupSeconds)} s warmup + {Number(o.DurationSeconds)} s recorded per rate and target, "
+        string priming = o.WarmupSeconds > 0 ? " (after one unrecorded priming warmup per target)" : string.Empty;
+        return $"{Number(o.WarmupSeconds)} s warmup + {Number(o.DurationSeconds)} s recorded per rate and target{priming}, "
             + $"{o.Connections} connections, in-flight cap {o.InFlightCap}, "
             + $"mix of {report.MixSize} requests (seed {report.MixSeed}, {report.MixStreams} streaming = "
             + $"{Number(o.StreamShare * 100)} %), open loop, latency from scheduled send to end of body";
