@@ -40,6 +40,10 @@ public sealed record Tenant(Guid OrganizationId, Guid OwnerUserId, Guid TeamId, 
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
     }
 
+    /// <summary>The id of the owner's first key (the admin API returns only its secret).</summary>
+    public Task<Guid> KeyIdAsync(TestDatabase database) => database.ScalarAsync<Guid>(
+        "SELECT id FROM nemo.api_keys WHERE organization_id = @org ORDER BY created_at LIMIT 1", ("org", OrganizationId));
+
     public HttpRequestMessage Request(HttpMethod method, string path, object? body = null)
     {
         var request = new HttpRequestMessage(method, path);
