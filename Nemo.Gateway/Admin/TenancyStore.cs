@@ -138,7 +138,8 @@ internal sealed class TenancyStore(NemoDatabase database)
             insert.Parameters.AddWithValue("rpm", (object?)rpm ?? DBNull.Value);
             insert.Parameters.AddWithValue("tpm", (object?)tpm ?? DBNull.Value);
             insert.Parameters.AddWithValue("expires", (object?)expiresAt ?? DBNull.Value);
-            createdAt = (DateTimeOffset)(await insert.ExecuteScalarAsync(cancellationToken))!;
+            // timestamptz comes back as a UTC DateTime
+            createdAt = new DateTimeOffset((DateTime)(await insert.ExecuteScalarAsync(cancellationToken))!, TimeSpan.Zero);
         }
         await AuditAsync(connection, tx, caller.OrganizationId, caller.Actor, ip, "key.create", $"key:{id}", null,
             new { name, team_id = teamId, expires_at = expiresAt, rpm, tpm }, cancellationToken);
