@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -30,12 +29,7 @@ public static class GatewayHostingExtensions
     {
         IConfiguration configuration = builder.Configuration;
         bool allInOne = IsAllInOne(configuration);
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.AddServerHeader = false;
-            // HTTP/1.1 for clients; HTTP/2 with prior knowledge for silo calls when a silo is hosted here.
-            kestrel.ConfigureEndpointDefaults(listen => listen.Protocols = HttpProtocols.Http1AndHttp2);
-        });
+        builder.ConfigureNemoListeners(hostsSilo: allInOne);
         builder.Host.UseDefaultServiceProvider(provider =>
         {
             provider.ValidateOnBuild = true;

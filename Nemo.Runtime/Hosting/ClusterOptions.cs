@@ -30,7 +30,13 @@ public sealed class ClusterOptions
     /// <summary>A grain with no call for this long is deactivated, its state flushed (default 10 min).</summary>
     public TimeSpan IdleDeactivation { get; set; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>The URL other nodes reach this silo at; defaults to the first Kestrel address.</summary>
+    /// <summary>
+    /// Where a silo listens for silo calls, HTTP/2 only (default http://127.0.0.1:0, an ephemeral loopback
+    /// port). Set a fixed port, and AdvertisedUrl, when nodes run on different machines.
+    /// </summary>
+    public string SiloUrl { get; set; } = "http://127.0.0.1:0";
+
+    /// <summary>The URL other nodes reach this silo's silo-call listener at; defaults to its bound address.</summary>
     public string? AdvertisedUrl { get; set; }
 
     public IEnumerable<string> Validate()

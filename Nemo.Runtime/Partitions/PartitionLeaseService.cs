@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Nemo.Runtime.Activation;
@@ -28,7 +26,7 @@ internal sealed partial class PartitionLeaseService(
     ClusterOptions options,
     TimeProvider time,
     NemoReadiness readiness,
-    IServer server,
+    SiloListener listener,
     IHostApplicationLifetime lifetime,
     ILogger<PartitionLeaseService> logger) : BackgroundService
 {
@@ -43,17 +41,13 @@ internal sealed partial class PartitionLeaseService(
         return base.StartAsync(cancellationToken);
     }
 
-    /// <summary>The advertised URL, else the first address Kestrel bound (known once the server started).</summary>
+    /// <summary>The advertised URL, else the silo-call listener's bound address (known once the server started).</summary>
     private string ResolveAddress()
     {
         if (!string.IsNullOrWhiteSpace(options.AdvertisedUrl))
             return options.AdvertisedUrl.TrimEnd('/');
-        ICollection<string>? addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses;
-        string? address = addresses?.FirstOrDefault(a => a.Contains("127.0.0.1", StringComparison.Ordinal)) ?? addresses?.FirstOrDefault();
-        if (address is null || address.Contains("0.0.0.0", StringComparison.Ordinal) || address.Contains("[::]", StringComparison.Ordinal))
-            throw new InvalidOperationException(
-                $"Cannot tell other nodes how to reach this silo from its bound address '{address}'; set Nemo__Cluster__AdvertisedUrl (e.g. http://10.0.0.5:8080).");
-        return address.TrimEnd('/');
+        return listener.BoundUrl
+            ?? throw new InvalidOperationException("The silo-call listener is not bound; set Nemo__Cluster__SiloUrl (e.g. http://127.0.0.1:7100).");
     }
 
     public async Task RegisterAsync(CancellationToken cancellationToken)

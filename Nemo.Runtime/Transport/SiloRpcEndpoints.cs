@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using System.Text.Json.Serialization.Metadata;
+using Nemo.Runtime.Hosting;
 using Nemo.Runtime.Silo;
 
 namespace Nemo.Runtime.Transport;
@@ -14,6 +15,9 @@ public static class SiloRpcEndpoints
     {
         RouteGroupBuilder rpc = app.MapGroup("/_nemo/rpc").AddEndpointFilter(async (context, next) =>
         {
+            // Silo calls are served only on the silo-call listener, never on the public port.
+            if (context.HttpContext.Connection.LocalPort != context.HttpContext.RequestServices.GetRequiredService<SiloListener>().Port)
+                return Results.NotFound();
             ClusterSecret secret = context.HttpContext.RequestServices.GetRequiredService<ClusterSecret>();
             return secret.Matches(context.HttpContext.Request.Headers[ClusterSecret.HeaderName])
                 ? await next(context)

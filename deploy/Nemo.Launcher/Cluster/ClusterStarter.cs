@@ -34,22 +34,22 @@ internal sealed class ClusterStarter(RepoLayout layout, HttpClient http)
         await probe.WaitAsync(upstream, "/v1/models", cancellationToken);
         var upstreamBaseUrl = upstream.Url + "/v1";
 
-        Dictionary<string, string> Environment(string? role) =>
+        Dictionary<string, string> NemoEnvironmentFor(string? role) =>
             NemoEnvironment.For(role, postgres.ConnectionString(), masterKey, upstreamBaseUrl);
 
         var gateways = new List<ChildProcess>();
         if (!topology.Split)
         {
-            gateways.Add(session.Add(launcher.Start(Roles.AllInOne, 1, artifacts.Gateway, Environment(Roles.AllInOne))));
+            gateways.Add(session.Add(launcher.Start(Roles.AllInOne, 1, artifacts.Gateway, NemoEnvironmentFor(Roles.AllInOne))));
         }
         else
         {
             var silos = Enumerable.Range(1, topology.Silos)
-                .Select(i => session.Add(launcher.Start(Roles.Silo, i, artifacts.Silo, Environment(role: null))))
+                .Select(i => session.Add(launcher.Start(Roles.Silo, i, artifacts.Silo, NemoEnvironmentFor(role: null))))
                 .ToList();
             await WaitAllAsync(probe, silos, cancellationToken);
             gateways.AddRange(Enumerable.Range(1, topology.Gateways)
-                .Select(i => session.Add(launcher.Start(Roles.Gateway, i, artifacts.Gateway, Environment(Roles.Gateway)))));
+                .Select(i => session.Add(launcher.Start(Roles.Gateway, i, artifacts.Gateway, NemoEnvironmentFor(Roles.Gateway)))));
         }
 
         await WaitAllAsync(probe, gateways, cancellationToken);

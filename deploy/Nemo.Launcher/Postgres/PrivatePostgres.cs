@@ -36,7 +36,16 @@ internal sealed class PrivatePostgres(RepoLayout layout, PostgresSettings settin
             ? Reuse(password)
             : await StartAsync(user, password, cancellationToken);
 
-        await DatabaseBootstrap.EnsureDatabaseAsync(endpoint, PostgresEndpoint.AppDatabase, cancellationToken);
+        try
+        {
+            await DatabaseBootstrap.EnsureDatabaseAsync(endpoint, PostgresEndpoint.AppDatabase, cancellationToken);
+        }
+        catch when (endpoint.StartedHere)
+        {
+            await StopAsync(); // the caller never saw the endpoint, so it could not stop it
+            throw;
+        }
+
         return endpoint;
     }
 

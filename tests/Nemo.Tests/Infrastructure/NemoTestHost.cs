@@ -94,6 +94,29 @@ public sealed class NemoTestHost : IAsyncDisposable
         return app;
     }
 
+    /// <summary>Starts a silo-only host, as Nemo.Silo's Program does, on its own loopback port.</summary>
+    public static async Task<WebApplication> StartSiloAsync(string connectionString)
+    {
+        string contentRoot = Directory.CreateTempSubdirectory("nemo-silo-").FullName;
+        WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = contentRoot, Args = ["--urls", "http://127.0.0.1:0"] });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Nemo"] = connectionString,
+            ["NEMO_MASTER_KEY"] = MasterKey,
+            ["Nemo:Cluster:PartitionCount"] = "16",
+        });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.AddNemoSiloHost();
+        WebApplication app = builder.Build();
+        app.MapNemoSiloHost();
+        await app.StartAsync();
+        NemoReadiness readiness = app.Services.GetRequiredService<NemoReadiness>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!readiness.Ready)
+            await Task.Delay(20, timeout.Token);
+        return app;
+    }
+
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
