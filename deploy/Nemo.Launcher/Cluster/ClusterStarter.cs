@@ -71,7 +71,8 @@ internal sealed class ClusterStarter(RepoLayout layout, HttpClient http)
                 .. session.Children.Select(c => new ManifestProcess(c.Role, c.Pid, c.Url)),
             ]);
         new ClusterManifestStore(layout).Write(manifest);
-        return new RunningCluster(manifest, models?.FirstOrDefault() ?? FallbackModel);
+        // Prefer the catalog's chat model for the printed example; any model the key may use otherwise.
+        return new RunningCluster(manifest, models is { Count: > 0 } && !models.Contains(FallbackModel) ? models[0] : FallbackModel);
     }
 
     /// <summary>The processes were all started already, so waiting on them one by one still overlaps their start-up.</summary>

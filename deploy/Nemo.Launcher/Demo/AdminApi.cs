@@ -9,11 +9,17 @@ namespace Nemo.Launcher.Demo;
 /// <summary>The few gateway calls the launcher makes: operator admin endpoints and a key check.</summary>
 internal sealed class AdminApi(HttpClient http, string gatewayUrl, string masterKey)
 {
+    /// <summary>
+    /// The demo organization is on the enterprise plan, which has no plan-level RPM/TPM: the demo and
+    /// `./nemo bench` (thousands of requests per second) measure the gateway, not payg's default limits.
+    /// </summary>
+    private const string DemoPlan = "enterprise";
+
     /// <summary>Creates an organization; null if one with that owner email already exists (409).</summary>
     public async Task<CreatedOrganization?> CreateOrganizationAsync(string name, string ownerEmail, CancellationToken cancellationToken)
     {
         const string path = "/v1/admin/organizations";
-        using var response = await SendAsync(HttpMethod.Post, path, masterKey, new { name, owner_email = ownerEmail, plan = "payg" }, cancellationToken);
+        using var response = await SendAsync(HttpMethod.Post, path, masterKey, new { name, owner_email = ownerEmail, plan = DemoPlan }, cancellationToken);
         if (response.StatusCode == HttpStatusCode.Conflict)
         {
             return null;
