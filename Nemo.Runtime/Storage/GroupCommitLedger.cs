@@ -22,51 +22,6 @@ namespace Nemo.Runtime.Storage;
 /// </summary>
 internal sealed partial class GroupCommitLedger : IUsageLedger, IAsyncDisposable
 {
-    private const string AppendSql =
-        """
-        WITH batch AS (
-            SELECT * FROM unnest(@request_id, @org, @team, @key, @user, @customer, @model, @endpoint, @prompt, @completion,
-                                 @cost, @flags, @status, @latency, @partition, @epoch, @occurred)
-                AS b(request_id, organization_id, team_id, key_id, user_id, customer_id, model, endpoint, prompt_tokens,
-                     completion_tokens, cost, flags, status_code, latency_ms, partition, epoch, occurred_at)
-        ),
-        leases AS (
-            SELECT partition, epoch FROM nemo.partition_leases
-            WHERE partition = ANY(@partitions) AND owner_silo = @silo
-            FOR SHARE
-        ),
-        valid AS (
-            SELECT b.* FROM batch b JOIN leases l ON l.partition = b.partition AND l.epoch = b.epoch
-        ),
-        ins AS (
-            INSERT INTO nemo.usage_events (request_id, organization_id, team_id, key_id, user_id, customer_id, model, endpoint,
-                prompt_tokens, completion_tokens, cost, flags, status_code, latency_ms, partition, epoch, occurred_at)
-            SELECT request_id, organization_id, team_id, key_id, user_id, customer_id, model, endpoint,
-                prompt_tokens, completion_tokens, cost, flags, status_code, latency_ms, partition, epoch, occurred_at
-            FROM valid
-            ON CONFLICT (request_id) DO NOTHING
-            RETURNING request_id, organization_id, team_id, key_id, customer_id, prompt_tokens, completion_tokens, cost,
-                (occurred_at AT TIME ZONE 'UTC')::date AS day
-        ),
-        scoped AS (
-            SELECT organization_id, 'organization' AS scope, organization_id::text AS scope_id, day, prompt_tokens, completion_tokens, cost FROM ins
-            UNION ALL SELECT organization_id, 'team', team_id::text, day, prompt_tokens, completion_tokens, cost FROM ins
-            UNION ALL SELECT organization_id, 'key', key_id::text, day, prompt_tokens, completion_tokens, cost FROM ins
-            UNION ALL SELECT organization_id, 'customer', customer_id, day, prompt_tokens, completion_tokens, cost FROM ins WHERE customer_id IS NOT NULL
-        ),
-        totals AS (
-            INSERT INTO nemo.usage_daily AS d (organization_id, scope, scope_id, day, requests, prompt_tokens, completion_tokens, cost)
-            SELECT organization_id, scope, scope_id, day, count(*), sum(prompt_tokens), sum(completion_tokens), sum(cost)
-            FROM scoped GROUP BY organization_id, scope, scope_id, day
-            ON CONFLICT (organization_id, scope, scope_id, day) DO UPDATE SET
-                requests = d.requests + excluded.requests,
-                prompt_tokens = d.prompt_tokens + excluded.prompt_tokens,
-                completion_tokens = d.completion_tokens + excluded.completion_tokens,
-                cost = d.cost + excluded.cost
-        )
-        SELECT v.request_id, i.request_id IS NOT NULL FROM valid v LEFT JOIN ins i ON i.request_id = v.request_id
-        """;
-
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = false });
     private readonly NemoDatabase _database;
     private readonly LocalOwnership _ownership;
@@ -125,28 +80,43 @@ internal sealed partial class GroupCommitLedger : IUsageLedger, IAsyncDisposable
     {
         var batch = new List<Pending>(_options.MaxBatch);
         ChannelReader<Pending> reader = _queue.Reader;
-        while (await reader.WaitToReadAsync())
+        // Each writer keeps one connection with the statement prepared on it: no pool reset
+        // (DISCARD ALL) and no parse/plan per batch. Replaced after any failure.
+        AppendStatement? statement = null;
+        try
         {
-            batch.Clear();
-            while (batch.Count < _options.MaxBatch && reader.TryRead(out Pending? pending))
-                batch.Add(pending);
-            if (batch.Count == 0)
-                continue;
-            try
+            while (await reader.WaitToReadAsync())
             {
-                await WriteBatchAsync(batch);
-                Interlocked.Increment(ref _batches);
+                batch.Clear();
+                while (batch.Count < _options.MaxBatch && reader.TryRead(out Pending? pending))
+                    batch.Add(pending);
+                if (batch.Count == 0)
+                    continue;
+                try
+                {
+                    statement ??= await AppendStatement.OpenAsync(_database, _silo.SiloId);
+                    await WriteBatchAsync(statement, batch);
+                    Interlocked.Increment(ref _batches);
+                }
+                catch (Exception ex)
+                {
+                    LogBatchFailed(ex, batch.Count);
+                    foreach (Pending pending in batch)
+                        pending.Done.TrySetException(ex);
+                    if (statement is not null)
+                        await statement.DisposeAsync();
+                    statement = null;
+                }
             }
-            catch (Exception ex)
-            {
-                LogBatchFailed(ex, batch.Count);
-                foreach (Pending pending in batch)
-                    pending.Done.TrySetException(ex);
-            }
+        }
+        finally
+        {
+            if (statement is not null)
+                await statement.DisposeAsync();
         }
     }
 
-    private async Task WriteBatchAsync(List<Pending> batch)
+    private static async Task WriteBatchAsync(AppendStatement statement, List<Pending> batch)
     {
         // A request id twice in one batch (a retried settle racing its first attempt): only the first
         // goes to the database; the others are answered from its outcome.
@@ -158,34 +128,7 @@ internal sealed partial class GroupCommitLedger : IUsageLedger, IAsyncDisposable
                 repeats.Add(pending);
         }
         Pending[] unique = [.. first.Values];
-        int n = unique.Length;
-        await using NpgsqlCommand command = _database.DataSource.CreateCommand(AppendSql);
-        command.Parameters.AddWithValue("request_id", unique.Select(p => p.Usage.RequestId).ToArray());
-        command.Parameters.AddWithValue("org", unique.Select(p => p.Usage.OrganizationId).ToArray());
-        command.Parameters.AddWithValue("team", unique.Select(p => p.Usage.TeamId).ToArray());
-        command.Parameters.AddWithValue("key", unique.Select(p => p.Usage.KeyId).ToArray());
-        command.Parameters.AddWithValue("user", unique.Select(p => p.Usage.UserId).ToArray());
-        command.Parameters.AddWithValue("customer", unique.Select(p => p.Usage.CustomerId).ToArray());
-        command.Parameters.AddWithValue("model", unique.Select(p => p.Usage.Model).ToArray());
-        command.Parameters.AddWithValue("endpoint", unique.Select(p => p.Usage.Endpoint).ToArray());
-        command.Parameters.AddWithValue("prompt", unique.Select(p => p.Usage.PromptTokens).ToArray());
-        command.Parameters.AddWithValue("completion", unique.Select(p => p.Usage.CompletionTokens).ToArray());
-        command.Parameters.AddWithValue("cost", unique.Select(p => p.Usage.Cost).ToArray());
-        command.Parameters.AddWithValue("flags", unique.Select(p => (int)p.Usage.Flags).ToArray());
-        command.Parameters.AddWithValue("status", unique.Select(p => p.Usage.StatusCode).ToArray());
-        command.Parameters.AddWithValue("latency", unique.Select(p => p.Usage.LatencyMs).ToArray());
-        command.Parameters.AddWithValue("partition", unique.Select(p => p.Partition).ToArray());
-        command.Parameters.AddWithValue("epoch", unique.Select(p => p.Epoch).ToArray());
-        command.Parameters.AddWithValue("occurred", unique.Select(p => p.OccurredAt).ToArray());
-        command.Parameters.AddWithValue("partitions", unique.Select(p => p.Partition).Distinct().ToArray());
-        command.Parameters.AddWithValue("silo", _silo.SiloId);
-
-        var outcomes = new Dictionary<Guid, AppendOutcome>(n);
-        await using (NpgsqlDataReader reader = await command.ExecuteReaderAsync())
-        {
-            while (await reader.ReadAsync())
-                outcomes[reader.GetGuid(0)] = reader.GetBoolean(1) ? AppendOutcome.Inserted : AppendOutcome.Duplicate;
-        }
+        Dictionary<Guid, AppendOutcome> outcomes = await statement.ExecuteAsync(unique);
         foreach (Pending pending in unique)
             pending.Done.TrySetResult(outcomes.GetValueOrDefault(pending.Usage.RequestId, AppendOutcome.Fenced));
         foreach (Pending repeat in repeats)
@@ -201,7 +144,7 @@ internal sealed partial class GroupCommitLedger : IUsageLedger, IAsyncDisposable
         await Task.WhenAll(_writers);
     }
 
-    private sealed record Pending(SettleRequest Usage, DateTimeOffset OccurredAt, int Partition, long Epoch)
+    internal sealed record Pending(SettleRequest Usage, DateTimeOffset OccurredAt, int Partition, long Epoch)
     {
         public TaskCompletionSource<AppendOutcome> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

@@ -1,0 +1,139 @@
+using Nemo.Grains.Storage;
+using Npgsql;
+
+namespace Nemo.Runtime.Storage;
+
+/// <summary>
+/// The group-commit statement on one dedicated connection, prepared once: insert a batch of usage
+/// events, add them to the per-day spend totals, and check each event's partition epoch against the
+/// lease rows (read FOR SHARE) — all in one round trip and one commit.
+/// </summary>
+internal sealed class AppendStatement : IAsyncDisposable
+{
+    private const string Sql =
+        """
+        WITH batch AS (
+            SELECT * FROM unnest(@request_id, @org, @team, @key, @user, @customer, @model, @endpoint, @prompt, @completion,
+                                 @cost, @flags, @status, @latency, @partition, @epoch, @occurred)
+                AS b(request_id, organization_id, team_id, key_id, user_id, customer_id, model, endpoint, prompt_tokens,
+                     completion_tokens, cost, flags, status_code, latency_ms, partition, epoch, occurred_at)
+        ),
+        leases AS (
+            SELECT partition, epoch FROM nemo.partition_leases
+            WHERE partition = ANY(@partitions) AND owner_silo = @silo
+            FOR SHARE
+        ),
+        valid AS (
+            SELECT b.* FROM batch b JOIN leases l ON l.partition = b.partition AND l.epoch = b.epoch
+        ),
+        ins AS (
+            INSERT INTO nemo.usage_events (request_id, organization_id, team_id, key_id, user_id, customer_id, model, endpoint,
+                prompt_tokens, completion_tokens, cost, flags, status_code, latency_ms, partition, epoch, occurred_at)
+            SELECT request_id, organization_id, team_id, key_id, user_id, customer_id, model, endpoint,
+                prompt_tokens, completion_tokens, cost, flags, status_code, latency_ms, partition, epoch, occurred_at
+            FROM valid
+            ON CONFLICT (request_id) DO NOTHING
+            RETURNING request_id, organization_id, team_id, key_id, customer_id, prompt_tokens, completion_tokens, cost,
+                (occurred_at AT TIME ZONE 'UTC')::date AS day
+        ),
+        scoped AS (
+            SELECT organization_id, 'organization' AS scope, organization_id::text AS scope_id, day, prompt_tokens, completion_tokens, cost FROM ins
+            UNION ALL SELECT organization_id, 'team', team_id::text, day, prompt_tokens, completion_tokens, cost FROM ins
+            UNION ALL SELECT organization_id, 'key', key_id::text, day, prompt_tokens, completion_tokens, cost FROM ins
+            UNION ALL SELECT organization_id, 'customer', customer_id, day, prompt_tokens, completion_tokens, cost FROM ins WHERE customer_id IS NOT NULL
+        ),
+        totals AS (
+            INSERT INTO nemo.usage_daily AS d (organization_id, scope, scope_id, day, requests, prompt_tokens, completion_tokens, cost)
+            SELECT organization_id, scope, scope_id, day, count(*), sum(prompt_tokens), sum(completion_tokens), sum(cost)
+            FROM scoped GROUP BY organization_id, scope, scope_id, day
+            ON CONFLICT (organization_id, scope, scope_id, day) DO UPDATE SET
+                requests = d.requests + excluded.requests,
+                prompt_tokens = d.prompt_tokens + excluded.prompt_tokens,
+                completion_tokens = d.completion_tokens + excluded.completion_tokens,
+                cost = d.cost + excluded.cost
+        )
+        SELECT v.request_id, i.request_id IS NOT NULL FROM valid v LEFT JOIN ins i ON i.request_id = v.request_id
+        """;
+
+    private readonly NpgsqlConnection _connection;
+    private readonly NpgsqlCommand _command;
+
+    private AppendStatement(NpgsqlConnection connection, Guid siloId)
+    {
+        _connection = connection;
+        _command = new NpgsqlCommand(Sql, connection);
+        AddArray<Guid>("request_id");
+        AddArray<Guid>("org");
+        AddArray<Guid>("team");
+        AddArray<Guid>("key");
+        AddArray<Guid?>("user");
+        AddArray<string?>("customer");
+        AddArray<string>("model");
+        AddArray<string>("endpoint");
+        AddArray<long>("prompt");
+        AddArray<long>("completion");
+        AddArray<long>("cost");
+        AddArray<int>("flags");
+        AddArray<int>("status");
+        AddArray<long>("latency");
+        AddArray<int>("partition");
+        AddArray<long>("epoch");
+        AddArray<DateTimeOffset>("occurred");
+        AddArray<int>("partitions");
+        _command.Parameters.Add(new NpgsqlParameter<Guid>("silo", siloId));
+    }
+
+    private void AddArray<T>(string name) => _command.Parameters.Add(new NpgsqlParameter<T[]>(name, []));
+
+    public static async Task<AppendStatement> OpenAsync(NemoDatabase database, Guid siloId)
+    {
+        NpgsqlConnection connection = await database.DataSource.OpenConnectionAsync();
+        var statement = new AppendStatement(connection, siloId);
+        try
+        {
+            await statement._command.PrepareAsync();
+            return statement;
+        }
+        catch
+        {
+            await statement.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async Task<Dictionary<Guid, AppendOutcome>> ExecuteAsync(GroupCommitLedger.Pending[] batch)
+    {
+        Set("request_id", batch.Select(p => p.Usage.RequestId));
+        Set("org", batch.Select(p => p.Usage.OrganizationId));
+        Set("team", batch.Select(p => p.Usage.TeamId));
+        Set("key", batch.Select(p => p.Usage.KeyId));
+        Set("user", batch.Select(p => p.Usage.UserId));
+        Set("customer", batch.Select(p => p.Usage.CustomerId));
+        Set("model", batch.Select(p => p.Usage.Model));
+        Set("endpoint", batch.Select(p => p.Usage.Endpoint));
+        Set("prompt", batch.Select(p => p.Usage.PromptTokens));
+        Set("completion", batch.Select(p => p.Usage.CompletionTokens));
+        Set("cost", batch.Select(p => p.Usage.Cost));
+        Set("flags", batch.Select(p => (int)p.Usage.Flags));
+        Set("status", batch.Select(p => p.Usage.StatusCode));
+        Set("latency", batch.Select(p => p.Usage.LatencyMs));
+        Set("partition", batch.Select(p => p.Partition));
+        Set("epoch", batch.Select(p => p.Epoch));
+        Set("occurred", batch.Select(p => p.OccurredAt));
+        Set("partitions", batch.Select(p => p.Partition).Distinct());
+
+        var outcomes = new Dictionary<Guid, AppendOutcome>(batch.Length);
+        await using NpgsqlDataReader reader = await _command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+            outcomes[reader.GetGuid(0)] = reader.GetBoolean(1) ? AppendOutcome.Inserted : AppendOutcome.Duplicate;
+        return outcomes;
+    }
+
+    private void Set<T>(string name, IEnumerable<T> values) => ((NpgsqlParameter<T[]>)_command.Parameters[name]).TypedValue = values.ToArray();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _command.DisposeAsync();
+        await _connection.DisposeAsync();
+    }
+}
