@@ -71,6 +71,16 @@ internal sealed partial class Catalog : IGrainFactory
         }
     }
 
+    /// <summary>Deactivates (flushing) every activation of one organization, reservations included.</summary>
+    public async Task DeactivateOrganizationAsync(Guid organizationId, CancellationToken cancellationToken)
+    {
+        foreach (ActivationData activation in _activations.Values)
+        {
+            if (activation.Id.OrganizationId == organizationId)
+                await TryDeactivateAsync(activation, force: true, flush: true, cancellationToken);
+        }
+    }
+
     private async Task<bool> TryDeactivateAsync(ActivationData activation, bool force, bool flush, CancellationToken cancellationToken)
     {
         try

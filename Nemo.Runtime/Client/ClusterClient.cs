@@ -102,6 +102,11 @@ public sealed class ClusterClient
         await InvokeAsync(organizationId, new RefreshCommand(organizationId, grainType, key), static (silo, c, ct) => silo.RefreshAsync(c, ct),
             static r => r.NotOwner, cancellationToken);
 
+    /// <summary>Deactivates every grain of an organization on the silo that owns it (e.g. after it was deleted).</summary>
+    public async ValueTask DeactivateOrganizationAsync(Guid organizationId, CancellationToken cancellationToken) =>
+        await InvokeAsync(organizationId, new DeactivateOrganizationCommand(organizationId), static (silo, c, ct) => silo.DeactivateOrganizationAsync(c, ct),
+            static r => r.NotOwner, cancellationToken);
+
     public ValueTask RefreshOrganizationAsync(Guid organizationId, CancellationToken cancellationToken) =>
         RefreshAsync(organizationId, IOrganizationGrain.TypeName, organizationId.ToString(), cancellationToken);
 

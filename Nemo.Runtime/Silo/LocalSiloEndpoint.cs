@@ -47,6 +47,14 @@ internal sealed class LocalSiloEndpoint(SpendAuthorizer authorizer, Catalog cata
             ? new BudgetReply(false, await authorizer.GetBudgetAsync(query.OrganizationId, new BudgetScope(query.Kind, query.ScopeId), cancellationToken))
             : new BudgetReply(true, default);
 
+    public async ValueTask<AckReply> DeactivateOrganizationAsync(DeactivateOrganizationCommand command, CancellationToken cancellationToken)
+    {
+        if (!Owns(command.OrganizationId))
+            return new AckReply(NotOwner: true);
+        await catalog.DeactivateOrganizationAsync(command.OrganizationId, cancellationToken);
+        return new AckReply(NotOwner: false);
+    }
+
     public async ValueTask<AckReply> RefreshAsync(RefreshCommand command, CancellationToken cancellationToken)
     {
         if (!Owns(command.OrganizationId))

@@ -20,4 +20,6 @@ public interface ISiloEndpoint
     ValueTask<BudgetReply> GetBudgetAsync(BudgetQuery query, CancellationToken cancellationToken);
 
     ValueTask<AckReply> RefreshAsync(RefreshCommand command, CancellationToken cancellationToken);
+
+    ValueTask<AckReply> DeactivateOrganizationAsync(DeactivateOrganizationCommand command, CancellationToken cancellationToken);
 }

@@ -17,4 +17,5 @@ namespace Nemo.Runtime.Transport;
 [JsonSerializable(typeof(BudgetQuery))]
 [JsonSerializable(typeof(BudgetReply))]
 [JsonSerializable(typeof(RefreshCommand))]
+[JsonSerializable(typeof(DeactivateOrganizationCommand))]
 internal sealed partial class RpcJsonContext : JsonSerializerContext;

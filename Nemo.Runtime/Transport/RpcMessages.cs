@@ -18,5 +18,8 @@ public sealed record BudgetQuery(Guid OrganizationId, BudgetScopeKind Kind, stri
 
 public sealed record BudgetReply(bool NotOwner, BudgetView Budget);
 
+/// <summary>Deactivates every grain of an organization (e.g. it was deleted); the next call loads fresh state.</summary>
+public sealed record DeactivateOrganizationCommand(Guid OrganizationId);
+
 /// <summary>Tells a grain to re-read its configuration after an administrative change.</summary>
 public sealed record RefreshCommand(Guid OrganizationId, string GrainType, string Key);
