@@ -16,6 +16,9 @@ public interface ISpendStore
 
     Task<BudgetRecord?> LoadBudgetAsync(Guid organizationId, BudgetScope scope, CancellationToken cancellationToken);
 
+    /// <summary>Which of these request ids already have a usage event (settled), e.g. to drop restored reservations.</summary>
+    Task<IReadOnlySet<Guid>> SettledAmongAsync(Guid organizationId, IReadOnlyCollection<Guid> requestIds, CancellationToken cancellationToken);
+
     /// <summary>Durable spend in nanos of one scope from <paramref name="fromDay"/> (UTC, inclusive) on.</summary>
     Task<long> LoadSpendAsync(Guid organizationId, BudgetScope scope, DateOnly fromDay, CancellationToken cancellationToken);
 }

@@ -9,17 +9,17 @@ namespace Nemo.Grains.Scopes;
 /// Guarantees: a key that is unknown, disabled, revoked or past its expiry is refused with 401; a
 /// viewer's key is refused with 403; neither refusal changes any bucket.
 /// </summary>
-internal sealed class ApiKeyGrain(GrainId id, ISpendStore store, TimeProvider time) : SpendScopeGrain(id, time), IApiKeyGrain
+internal sealed class ApiKeyGrain(GrainId id, ISpendStore store, IPersistentStateFactory states, TimeProvider time) : SpendScopeGrain(id, store, states, time), IApiKeyGrain
 {
     private ApiKeyRecord? _record;
 
     protected override string ScopeName => "key";
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken) =>
-        Apply(await store.LoadKeyAsync(Id.OrganizationId, Guid.Parse(Id.Key), cancellationToken));
+    protected override async Task LoadAsync(CancellationToken cancellationToken) =>
+        Apply(await Store.LoadKeyAsync(Id.OrganizationId, Guid.Parse(Id.Key), cancellationToken));
 
     public override async ValueTask Refresh() =>
-        Apply(await store.LoadKeyAsync(Id.OrganizationId, Guid.Parse(Id.Key), CancellationToken.None));
+        Apply(await Store.LoadKeyAsync(Id.OrganizationId, Guid.Parse(Id.Key), CancellationToken.None));
 
     private void Apply(ApiKeyRecord? record)
     {

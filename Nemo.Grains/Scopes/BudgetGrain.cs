@@ -22,7 +22,7 @@ internal sealed class BudgetGrain(
     ISpendStore store,
     IPersistentStateFactory states,
     IBudgetNotifications notifications,
-    TimeProvider time) : SpendScopeGrain(id, time), IBudgetGrain
+    TimeProvider time) : SpendScopeGrain(id, store, states, time), IBudgetGrain
 {
     private readonly IPersistentState<BudgetState> _state = states.Create<BudgetState>(id, "budget");
     private BudgetRecord? _record;
@@ -41,22 +41,22 @@ internal sealed class BudgetGrain(
         }
     }
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    protected override async Task LoadAsync(CancellationToken cancellationToken)
     {
         await _state.ReadAsync(cancellationToken);
-        await LoadAsync(cancellationToken);
+        await LoadBudgetAsync(cancellationToken);
     }
 
-    public override async ValueTask Refresh() => await LoadAsync(CancellationToken.None);
+    public override async ValueTask Refresh() => await LoadBudgetAsync(CancellationToken.None);
 
-    private async Task LoadAsync(CancellationToken cancellationToken)
+    private async Task LoadBudgetAsync(CancellationToken cancellationToken)
     {
-        _record = await store.LoadBudgetAsync(Id.OrganizationId, Scope, cancellationToken);
+        _record = await Store.LoadBudgetAsync(Id.OrganizationId, Scope, cancellationToken);
         Limits.Configure(_record?.Rpm, _record?.Tpm);
         if (_record is null)
             return;
         _periodStart = CurrentPeriodStart();
-        _spent = await store.LoadSpendAsync(Id.OrganizationId, Scope, _periodStart, cancellationToken);
+        _spent = await Store.LoadSpendAsync(Id.OrganizationId, Scope, _periodStart, cancellationToken);
     }
 
     private DateOnly Today => DateOnly.FromDateTime(Time.GetUtcNow().UtcDateTime);

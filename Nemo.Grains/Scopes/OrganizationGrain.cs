@@ -11,7 +11,7 @@ namespace Nemo.Grains.Scopes;
 /// is refused with 402); Spent equals the durable spend total at activation plus every charge settled
 /// since; the credits view's Balance is Purchased − Spent − Reserved.
 /// </summary>
-internal sealed class OrganizationGrain(GrainId id, ISpendStore store, TimeProvider time) : SpendScopeGrain(id, time), IOrganizationGrain
+internal sealed class OrganizationGrain(GrainId id, ISpendStore store, IPersistentStateFactory states, TimeProvider time) : SpendScopeGrain(id, store, states, time), IOrganizationGrain
 {
     private OrganizationRecord? _record;
     private HashSet<BudgetScope> _budgets = [];
@@ -19,13 +19,13 @@ internal sealed class OrganizationGrain(GrainId id, ISpendStore store, TimeProvi
 
     protected override string ScopeName => "organization";
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    protected override async Task LoadAsync(CancellationToken cancellationToken)
     {
-        Apply(await store.LoadOrganizationAsync(Id.OrganizationId, cancellationToken));
-        _spent = await store.LoadSpendAsync(Id.OrganizationId, new BudgetScope(BudgetScopeKind.Organization, Id.Key), DateOnly.MinValue, cancellationToken);
+        Apply(await Store.LoadOrganizationAsync(Id.OrganizationId, cancellationToken));
+        _spent = await Store.LoadSpendAsync(Id.OrganizationId, new BudgetScope(BudgetScopeKind.Organization, Id.Key), DateOnly.MinValue, cancellationToken);
     }
 
-    public override async ValueTask Refresh() => Apply(await store.LoadOrganizationAsync(Id.OrganizationId, CancellationToken.None));
+    public override async ValueTask Refresh() => Apply(await Store.LoadOrganizationAsync(Id.OrganizationId, CancellationToken.None));
 
     private void Apply(OrganizationRecord? record)
     {

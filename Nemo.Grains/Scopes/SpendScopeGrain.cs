@@ -1,6 +1,7 @@
 using Nemo.Grains.Contracts;
 using Nemo.Grains.RateLimiting;
 using Nemo.Grains.Spend;
+using Nemo.Grains.Storage;
 
 namespace Nemo.Grains.Scopes;
 
@@ -12,18 +13,25 @@ namespace Nemo.Grains.Scopes;
 /// - a refused <see cref="TryReserve"/> leaves reservations and buckets exactly as they were;
 /// - <see cref="Release"/> is idempotent by request id: a second call for the same id changes nothing
 ///   (settling is made idempotent one level up, by the ledger's unique request id);
-/// - Reserved always equals the sum of the held reservations' costs.
+/// - Reserved always equals the sum of the held reservations' costs;
+/// - reservations move with the grain: deactivation (a hand-off to another silo, or shutdown) writes
+///   them to the grain's state, and activation restores those whose request has no usage event yet.
 /// </summary>
 internal abstract class SpendScopeGrain : ISpendScopeGrain
 {
     private readonly Dictionary<Guid, Reservation> _reservations = new();
+    private readonly IPersistentState<HeldReservations> _held;
 
-    protected SpendScopeGrain(GrainId id, TimeProvider time)
+    protected SpendScopeGrain(GrainId id, ISpendStore store, IPersistentStateFactory states, TimeProvider time)
     {
         Id = id;
+        Store = store;
         Time = time;
         Limits = new RateLimits(time);
+        _held = states.Create<HeldReservations>(id, "reservations");
     }
+
+    protected ISpendStore Store { get; }
 
     public GrainId Id { get; }
 
@@ -40,9 +48,30 @@ internal abstract class SpendScopeGrain : ISpendScopeGrain
 
     protected abstract string ScopeName { get; }
 
-    public abstract Task OnActivateAsync(CancellationToken cancellationToken);
+    public async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        await LoadAsync(cancellationToken);
+        await _held.ReadAsync(cancellationToken);
+        if (_held.State.Items.Count == 0)
+            return;
+        IReadOnlySet<Guid> settled = await Store.SettledAmongAsync(Id.OrganizationId, [.. _held.State.Items.Select(r => r.RequestId)], cancellationToken);
+        foreach (Reservation reservation in _held.State.Items)
+        {
+            if (!settled.Contains(reservation.RequestId) && _reservations.TryAdd(reservation.RequestId, reservation))
+                Reserved += reservation.Cost;
+        }
+    }
 
-    public virtual Task OnDeactivateAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>Loads the scope's configuration and durable spend (in the activation's first turn).</summary>
+    protected abstract Task LoadAsync(CancellationToken cancellationToken);
+
+    public async Task OnDeactivateAsync(CancellationToken cancellationToken)
+    {
+        if (_reservations.Count == 0 && _held.State.Items.Count == 0)
+            return; // nothing held now or on record: no write
+        _held.State = new HeldReservations { Items = [.. _reservations.Values] };
+        await _held.WriteAsync(cancellationToken);
+    }
 
     public abstract ValueTask Refresh();
 

@@ -5,17 +5,17 @@ using Nemo.Grains.Storage;
 namespace Nemo.Grains.Scopes;
 
 /// <summary>Guarantees: requests of a disabled or deleted team are refused with 403 and change nothing.</summary>
-internal sealed class TeamGrain(GrainId id, ISpendStore store, TimeProvider time) : SpendScopeGrain(id, time), ITeamGrain
+internal sealed class TeamGrain(GrainId id, ISpendStore store, IPersistentStateFactory states, TimeProvider time) : SpendScopeGrain(id, store, states, time), ITeamGrain
 {
     private TeamRecord? _record;
 
     protected override string ScopeName => "team";
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken) =>
-        Apply(await store.LoadTeamAsync(Id.OrganizationId, Guid.Parse(Id.Key), cancellationToken));
+    protected override async Task LoadAsync(CancellationToken cancellationToken) =>
+        Apply(await Store.LoadTeamAsync(Id.OrganizationId, Guid.Parse(Id.Key), cancellationToken));
 
     public override async ValueTask Refresh() =>
-        Apply(await store.LoadTeamAsync(Id.OrganizationId, Guid.Parse(Id.Key), CancellationToken.None));
+        Apply(await Store.LoadTeamAsync(Id.OrganizationId, Guid.Parse(Id.Key), CancellationToken.None));
 
     private void Apply(TeamRecord? record)
     {

@@ -63,7 +63,7 @@ public sealed class ClusterClient
 
     public async ValueTask<AuthorizeResult> AuthorizeAsync(AuthorizeRequest request, CancellationToken cancellationToken)
     {
-        if (_local is not null && _local.Owns(request.OrganizationId))
+        if (_local is not null && _local.Serves(request.OrganizationId))
         {
             AuthorizeResult local = await _local.AuthorizeAsync(request, cancellationToken);
             if (local.Outcome != AuthorizeOutcome.NotOwner)
@@ -75,7 +75,7 @@ public sealed class ClusterClient
 
     public async ValueTask<SettleOutcome> SettleAsync(SettleRequest request, CancellationToken cancellationToken)
     {
-        if (_local is not null && _local.Owns(request.OrganizationId))
+        if (_local is not null && _local.Serves(request.OrganizationId))
         {
             SettleReply local = await _local.SettleAsync(request, cancellationToken);
             if (local.Outcome != SettleOutcome.NotOwner)
@@ -132,7 +132,7 @@ public sealed class ClusterClient
 
     private ISiloEndpoint? Resolve(int partition)
     {
-        if (_local is not null && _local.Owns(partition))
+        if (_local is not null && _local.Serves(partition))
             return _local;
         string? address = _routing.OwnerOf(partition);
         return address is null ? null : _remotes.GetOrAdd(address, a => new HttpSiloEndpoint(_http, a, _secret));

@@ -3,19 +3,29 @@ using Nemo.Runtime.Hosting;
 namespace Nemo.Runtime.Partitions;
 
 /// <summary>
-/// The partitions this silo may serve right now. Self-fencing: a partition counts as owned only until
-/// (local time when its renewal was sent) + LeaseDuration − SafetyMargin, by this process's monotonic
-/// clock. Since the database measures the lease from when it ran the renewal, which is after the send,
-/// the silo stops serving before any other silo could have taken the lease over.
+/// The partitions this silo holds leases for, and whether it serves them.
+///
+/// Self-fencing: a lease counts only until (local time when its renewal was sent) + LeaseDuration −
+/// SafetyMargin, by this process's monotonic clock. The database measures the lease from when it ran
+/// the renewal, which is after the send, so the silo stops using a lease before any other silo could
+/// take it over. Writes (ledger, grain state) need only the lease (<see cref="TryGetEpoch"/>).
+///
+/// Serving: calls enter a partition with <see cref="TryEnter"/> and leave with <see cref="Exit"/>.
+/// A hand-off first marks partitions draining — new calls are turned away (NotOwner, the caller
+/// retries at the next owner) — then waits until the calls already inside have left, so that every
+/// reservation and settle is in the grains' state before they are flushed and the lease released.
 /// </summary>
 public sealed class LocalOwnership(TimeProvider time, ClusterOptions options)
 {
     private readonly OwnedPartition?[] _owned = new OwnedPartition?[options.PartitionCount];
+    private readonly int[] _draining = new int[options.PartitionCount];
+    private readonly int[] _inFlight = new int[options.PartitionCount];
 
     public event Action<int>? PartitionLost;
 
     public int PartitionCount => options.PartitionCount;
 
+    /// <summary>The epoch of a lease this silo holds and may still use by its own clock.</summary>
     public bool TryGetEpoch(int partition, out long epoch)
     {
         if (Volatile.Read(ref _owned[partition]) is { } owned && time.GetTimestamp() < owned.ServeUntilTimestamp)
@@ -27,16 +37,43 @@ public sealed class LocalOwnership(TimeProvider time, ClusterOptions options)
         return false;
     }
 
-    public bool Owns(int partition) => TryGetEpoch(partition, out _);
+    /// <summary>Whether a call for the partition would be served here now (held, valid, not draining).</summary>
+    public bool Serves(int partition) => Volatile.Read(ref _draining[partition]) == 0 && TryGetEpoch(partition, out _);
 
-    public int OwnedCount
+    /// <summary>Enters a call into a partition; false (nothing entered) if it isn't served here.</summary>
+    public bool TryEnter(int partition)
+    {
+        Interlocked.Increment(ref _inFlight[partition]);
+        if (Serves(partition))
+            return true;
+        Interlocked.Decrement(ref _inFlight[partition]);
+        return false;
+    }
+
+    public void Exit(int partition) => Interlocked.Decrement(ref _inFlight[partition]);
+
+    /// <summary>Stops admitting calls to the partitions and waits (up to <paramref name="timeout"/>) for the ones inside to leave.</summary>
+    public async Task<bool> DrainAsync(IReadOnlyCollection<int> partitions, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        foreach (int partition in partitions)
+            Interlocked.Exchange(ref _draining[partition], 1);
+        long started = time.GetTimestamp();
+        while (partitions.Any(p => Volatile.Read(ref _inFlight[p]) > 0))
+        {
+            if (time.GetElapsedTime(started) >= timeout)
+                return false;
+            await Task.Delay(TimeSpan.FromMilliseconds(5), time, cancellationToken);
+        }
+        return true;
+    }
+
+    public int ServedCount
     {
         get
         {
-            long now = time.GetTimestamp();
             int count = 0;
-            foreach (OwnedPartition? owned in _owned)
-                if (owned is not null && now < owned.ServeUntilTimestamp)
+            for (int p = 0; p < _owned.Length; p++)
+                if (Serves(p))
                     count++;
             return count;
         }
@@ -46,7 +83,7 @@ public sealed class LocalOwnership(TimeProvider time, ClusterOptions options)
     {
         var held = new List<int>();
         for (int p = 0; p < _owned.Length; p++)
-            if (_owned[p] is not null)
+            if (Volatile.Read(ref _owned[p]) is not null)
                 held.Add(p);
         return held;
     }
@@ -58,10 +95,12 @@ public sealed class LocalOwnership(TimeProvider time, ClusterOptions options)
         Volatile.Write(ref _owned[partition], new OwnedPartition(partition, epoch, sentAtTimestamp + serveFor));
     }
 
+    /// <summary>Forgets a lease (lost or released); its activations are dropped by the catalog.</summary>
     public void Revoke(int partition)
     {
         if (Interlocked.Exchange(ref _owned[partition], null) is null)
             return;
+        Interlocked.Exchange(ref _draining[partition], 0);
         PartitionLost?.Invoke(partition);
     }
 }

@@ -10,64 +10,78 @@ using Nemo.Runtime.Transport;
 namespace Nemo.Runtime.Silo;
 
 /// <summary>
-/// Serves silo calls on this silo: checks that the organization's partition is owned here (by the
-/// self-fenced lease) and runs the call against the local grains, or answers NotOwner.
+/// Serves silo calls on this silo: each call enters the organization's partition (refused while the
+/// partition isn't held or is being handed off) and runs against the local grains; otherwise the
+/// answer is NotOwner and the caller retries at the owner it finds next.
 /// </summary>
 internal sealed class LocalSiloEndpoint(SpendAuthorizer authorizer, Catalog catalog, LocalOwnership ownership, ClusterOptions options) : ISiloEndpoint
 {
-    public bool Owns(Guid organizationId) => ownership.Owns(PartitionMap.PartitionOf(organizationId, options.PartitionCount));
+    private int PartitionOf(Guid organizationId) => PartitionMap.PartitionOf(organizationId, options.PartitionCount);
 
-    public bool Owns(int partition) => ownership.Owns(partition);
+    public bool Serves(Guid organizationId) => ownership.Serves(PartitionOf(organizationId));
+
+    public bool Serves(int partition) => ownership.Serves(partition);
+
+    private async ValueTask<T> ServeAsync<T>(Guid organizationId, T notOwner, Func<ValueTask<T>> call)
+    {
+        int partition = PartitionOf(organizationId);
+        if (!ownership.TryEnter(partition))
+            return notOwner;
+        try
+        {
+            return await call();
+        }
+        finally
+        {
+            ownership.Exit(partition);
+        }
+    }
+
+    private static readonly AckReply NotOwnerAck = new(NotOwner: true);
+    private static readonly AckReply Done = new(NotOwner: false);
 
     public ValueTask<AuthorizeResult> AuthorizeAsync(AuthorizeRequest request, CancellationToken cancellationToken) =>
-        Owns(request.OrganizationId)
-            ? authorizer.AuthorizeAsync(request, cancellationToken)
-            : ValueTask.FromResult(AuthorizeResult.NotOwner("This silo does not own the organization's partition."));
+        ServeAsync(request.OrganizationId, AuthorizeResult.NotOwner("This silo does not serve the organization's partition."),
+            () => authorizer.AuthorizeAsync(request, cancellationToken));
 
-    public async ValueTask<SettleReply> SettleAsync(SettleRequest request, CancellationToken cancellationToken) =>
-        Owns(request.OrganizationId)
-            ? new SettleReply(await authorizer.SettleAsync(request, cancellationToken))
-            : new SettleReply(SettleOutcome.NotOwner);
+    public ValueTask<SettleReply> SettleAsync(SettleRequest request, CancellationToken cancellationToken) =>
+        ServeAsync(request.OrganizationId, new SettleReply(SettleOutcome.NotOwner),
+            async () => new SettleReply(await authorizer.SettleAsync(request, cancellationToken)));
 
-    public async ValueTask<AckReply> ReleaseAsync(ReleaseRequest request, CancellationToken cancellationToken)
-    {
-        if (!Owns(request.OrganizationId))
-            return new AckReply(NotOwner: true);
-        await authorizer.ReleaseAsync(request, cancellationToken);
-        return new AckReply(NotOwner: false);
-    }
-
-    public async ValueTask<CreditsReply> GetCreditsAsync(CreditsQuery query, CancellationToken cancellationToken) =>
-        Owns(query.OrganizationId)
-            ? new CreditsReply(false, await authorizer.GetCreditsAsync(query.OrganizationId, cancellationToken))
-            : new CreditsReply(true, default);
-
-    public async ValueTask<BudgetReply> GetBudgetAsync(BudgetQuery query, CancellationToken cancellationToken) =>
-        Owns(query.OrganizationId)
-            ? new BudgetReply(false, await authorizer.GetBudgetAsync(query.OrganizationId, new BudgetScope(query.Kind, query.ScopeId), cancellationToken))
-            : new BudgetReply(true, default);
-
-    public async ValueTask<AckReply> DeactivateOrganizationAsync(DeactivateOrganizationCommand command, CancellationToken cancellationToken)
-    {
-        if (!Owns(command.OrganizationId))
-            return new AckReply(NotOwner: true);
-        await catalog.DeactivateOrganizationAsync(command.OrganizationId, cancellationToken);
-        return new AckReply(NotOwner: false);
-    }
-
-    public async ValueTask<AckReply> RefreshAsync(RefreshCommand command, CancellationToken cancellationToken)
-    {
-        if (!Owns(command.OrganizationId))
-            return new AckReply(NotOwner: true);
-        IGrainRef<ISpendScopeGrain> grain = command.GrainType switch
+    public ValueTask<AckReply> ReleaseAsync(ReleaseRequest request, CancellationToken cancellationToken) =>
+        ServeAsync(request.OrganizationId, NotOwnerAck, async () =>
         {
-            IApiKeyGrain.TypeName => catalog.Get<IApiKeyGrain>(command.OrganizationId, command.Key),
-            ITeamGrain.TypeName => catalog.Get<ITeamGrain>(command.OrganizationId, command.Key),
-            IOrganizationGrain.TypeName => catalog.Get<IOrganizationGrain>(command.OrganizationId, command.Key),
-            IBudgetGrain.TypeName => catalog.Get<IBudgetGrain>(command.OrganizationId, command.Key),
-            _ => throw new ArgumentException($"Unknown grain type '{command.GrainType}'.", nameof(command)),
-        };
-        await grain.Call(g => g.Refresh(), cancellationToken);
-        return new AckReply(NotOwner: false);
-    }
+            await authorizer.ReleaseAsync(request, cancellationToken);
+            return Done;
+        });
+
+    public ValueTask<CreditsReply> GetCreditsAsync(CreditsQuery query, CancellationToken cancellationToken) =>
+        ServeAsync(query.OrganizationId, new CreditsReply(true, default),
+            async () => new CreditsReply(false, await authorizer.GetCreditsAsync(query.OrganizationId, cancellationToken)));
+
+    public ValueTask<BudgetReply> GetBudgetAsync(BudgetQuery query, CancellationToken cancellationToken) =>
+        ServeAsync(query.OrganizationId, new BudgetReply(true, default),
+            async () => new BudgetReply(false, await authorizer.GetBudgetAsync(query.OrganizationId, new BudgetScope(query.Kind, query.ScopeId), cancellationToken)));
+
+    public ValueTask<AckReply> DeactivateOrganizationAsync(DeactivateOrganizationCommand command, CancellationToken cancellationToken) =>
+        ServeAsync(command.OrganizationId, NotOwnerAck, async () =>
+        {
+            await catalog.DeactivateOrganizationAsync(command.OrganizationId, cancellationToken);
+            return Done;
+        });
+
+    public ValueTask<AckReply> RefreshAsync(RefreshCommand command, CancellationToken cancellationToken) =>
+        ServeAsync(command.OrganizationId, NotOwnerAck, async () =>
+        {
+            IGrainRef<ISpendScopeGrain> grain = command.GrainType switch
+            {
+                IApiKeyGrain.TypeName => catalog.Get<IApiKeyGrain>(command.OrganizationId, command.Key),
+                ITeamGrain.TypeName => catalog.Get<ITeamGrain>(command.OrganizationId, command.Key),
+                IOrganizationGrain.TypeName => catalog.Get<IOrganizationGrain>(command.OrganizationId, command.Key),
+                IBudgetGrain.TypeName => catalog.Get<IBudgetGrain>(command.OrganizationId, command.Key),
+                _ => throw new ArgumentException($"Unknown grain type '{command.GrainType}'.", nameof(command)),
+            };
+            await grain.Call(g => g.Refresh(), cancellationToken);
+            return Done;
+        });
 }

@@ -92,6 +92,21 @@ internal sealed class PostgresSpendStore(NemoDatabase database) : ISpendStore
             reader.IsDBNull(4) ? null : reader.GetInt64(4), reader.IsDBNull(5) ? null : reader.GetInt64(5));
     }
 
+    public async Task<IReadOnlySet<Guid>> SettledAmongAsync(Guid organizationId, IReadOnlyCollection<Guid> requestIds, CancellationToken cancellationToken)
+    {
+        var settled = new HashSet<Guid>();
+        if (requestIds.Count == 0)
+            return settled;
+        await using NpgsqlCommand command = database.DataSource.CreateCommand(
+            "SELECT request_id FROM nemo.usage_events WHERE organization_id = @org AND request_id = ANY(@ids)");
+        command.Parameters.AddWithValue("org", organizationId);
+        command.Parameters.AddWithValue("ids", requestIds.ToArray());
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+            settled.Add(reader.GetGuid(0));
+        return settled;
+    }
+
     public async Task<long> LoadSpendAsync(Guid organizationId, BudgetScope scope, DateOnly fromDay, CancellationToken cancellationToken)
     {
         await using NpgsqlCommand command = database.DataSource.CreateCommand(

@@ -17,6 +17,11 @@ internal sealed class InMemorySpendStore : ISpendStore
     public Task<TeamRecord?> LoadTeamAsync(Guid organizationId, Guid teamId, CancellationToken cancellationToken) => Task.FromResult(Teams.GetValueOrDefault(teamId));
     public Task<OrganizationRecord?> LoadOrganizationAsync(Guid organizationId, CancellationToken cancellationToken) => Task.FromResult(Organizations.GetValueOrDefault(organizationId));
     public Task<BudgetRecord?> LoadBudgetAsync(Guid organizationId, BudgetScope scope, CancellationToken cancellationToken) => Task.FromResult(Budgets.GetValueOrDefault(scope));
+    public HashSet<Guid> Settled { get; } = new();
+
+    public Task<IReadOnlySet<Guid>> SettledAmongAsync(Guid organizationId, IReadOnlyCollection<Guid> requestIds, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlySet<Guid>>(requestIds.Where(Settled.Contains).ToHashSet());
+
     public Task<long> LoadSpendAsync(Guid organizationId, BudgetScope scope, DateOnly fromDay, CancellationToken cancellationToken) => Task.FromResult(DurableSpend);
 }
 

@@ -12,13 +12,14 @@ public sealed class SpendScopeGrainTests
     private static readonly Guid Org = Guid.NewGuid();
     private readonly ManualTimeProvider _time = new();
     private readonly InMemorySpendStore _store = new();
+    private readonly InMemoryStateFactory _states = new();
 
     private Reservation Res(long cost, long tokens = 10) => new(Guid.NewGuid(), cost, tokens, _time.GetUtcNow().AddMinutes(5));
 
     private async Task<OrganizationGrain> OrganizationAsync(long purchased, long? rpm = null)
     {
         _store.Organizations[Org] = new OrganizationRecord(Org, "enterprise", true, purchased, rpm, null, []);
-        var grain = new OrganizationGrain(new GrainId(IOrganizationGrain.TypeName, Org, Org.ToString()), _store, _time);
+        var grain = new OrganizationGrain(new GrainId(IOrganizationGrain.TypeName, Org, Org.ToString()), _store, _states, _time);
         await grain.OnActivateAsync(CancellationToken.None);
         return grain;
     }
@@ -59,6 +60,26 @@ public sealed class SpendScopeGrainTests
     }
 
     [Fact]
+    public async Task Reservations_MoveWithTheGrain_SettledOnesAreDropped()
+    {
+        OrganizationGrain org = await OrganizationAsync(purchased: 10_000);
+        Reservation a = Res(100), b = Res(200);
+        await org.TryReserve(a);
+        await org.TryReserve(b);
+        Assert.False(org.CanDeactivate);
+        await org.OnDeactivateAsync(CancellationToken.None); // hand-off: flushed with the grain
+
+        _store.Settled.Add(b.RequestId); // b's settle reached the ledger meanwhile
+        OrganizationGrain next = await OrganizationAsync(purchased: 10_000);
+
+        Assert.Equal(100, next.Reserved);
+        Assert.Equal(1, next.ReservationCount);
+        await next.Release(a.RequestId);
+        await next.OnDeactivateAsync(CancellationToken.None);
+        Assert.Equal(0, (await OrganizationAsync(purchased: 10_000)).Reserved);
+    }
+
+    [Fact]
     public async Task ExpireReservations_ReleasesOnlyExpiredOnes()
     {
         OrganizationGrain org = await OrganizationAsync(purchased: 10_000);
@@ -83,7 +104,7 @@ public sealed class SpendScopeGrainTests
     {
         Guid keyId = Guid.NewGuid();
         _store.Keys[keyId] = new ApiKeyRecord(keyId, Org, Guid.NewGuid(), Guid.NewGuid(), role, status, null, 5, null);
-        var key = new ApiKeyGrain(new GrainId(IApiKeyGrain.TypeName, Org, keyId.ToString()), _store, _time);
+        var key = new ApiKeyGrain(new GrainId(IApiKeyGrain.TypeName, Org, keyId.ToString()), _store, _states, _time);
         await key.OnActivateAsync(CancellationToken.None);
 
         ScopeDecision decision = await key.TryReserve(Res(1));
@@ -97,7 +118,7 @@ public sealed class SpendScopeGrainTests
     {
         Guid keyId = Guid.NewGuid();
         _store.Keys[keyId] = new ApiKeyRecord(keyId, Org, Guid.NewGuid(), null, MemberRole.Owner, KeyStatus.Active, _time.GetUtcNow().AddMinutes(1), null, null);
-        var key = new ApiKeyGrain(new GrainId(IApiKeyGrain.TypeName, Org, keyId.ToString()), _store, _time);
+        var key = new ApiKeyGrain(new GrainId(IApiKeyGrain.TypeName, Org, keyId.ToString()), _store, _states, _time);
         await key.OnActivateAsync(CancellationToken.None);
         Assert.True((await key.TryReserve(Res(1))).Admitted);
         _time.Advance(TimeSpan.FromMinutes(1));
