@@ -18,6 +18,9 @@ public sealed class GatewayOptions
     /// <summary>Prompt tokens reserved per image part, on top of the body's byte count (default 3,000).</summary>
     public long ImageTokenAllowance { get; set; } = 3000;
 
+    /// <summary>How much longer than the upstream timeout a reservation must live: time to settle after the last byte.</summary>
+    private static readonly TimeSpan MinReservationSlack = TimeSpan.FromSeconds(2);
+
     public IEnumerable<string> Validate(TimeSpan reservationTtl)
     {
         if (MaxRequestBodyBytes <= 0)
@@ -26,8 +29,8 @@ public sealed class GatewayOptions
             yield return $"Nemo:Gateway:MaxResponseBodyBytes must be positive (currently {MaxResponseBodyBytes}).";
         if (UpstreamTimeout <= TimeSpan.Zero)
             yield return $"Nemo:Gateway:UpstreamTimeout must be positive (currently {UpstreamTimeout}).";
-        if (UpstreamTimeout + TimeSpan.FromSeconds(30) > reservationTtl)
-            yield return $"Nemo:Spend:ReservationTtl (currently {reservationTtl}) must exceed Nemo:Gateway:UpstreamTimeout (currently {UpstreamTimeout}) by at least 30 s, or slow responses would settle after their reservation expired.";
+        if (UpstreamTimeout + MinReservationSlack > reservationTtl)
+            yield return $"Nemo:Spend:ReservationTtl (currently {reservationTtl}) must exceed Nemo:Gateway:UpstreamTimeout (currently {UpstreamTimeout}) by at least {MinReservationSlack.TotalSeconds:0} s, or slow responses would settle after their reservation expired.";
         if (ImageTokenAllowance < 0)
             yield return $"Nemo:Gateway:ImageTokenAllowance must be zero or positive (currently {ImageTokenAllowance}).";
     }

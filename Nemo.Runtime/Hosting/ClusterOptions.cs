@@ -9,8 +9,11 @@ public sealed class ClusterOptions
     [Range(1, 65_536)]
     public int PartitionCount { get; set; } = 256;
 
-    /// <summary>How long a partition lease lasts after each renewal, by the database's clock (default 4 s).</summary>
-    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(4);
+    /// <summary>
+    /// How long a partition lease lasts after each renewal, by the database's clock (default 3 s). After a
+    /// silo dies, its partitions serve again about this long later.
+    /// </summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(3);
 
     /// <summary>How often leases are renewed and heartbeats written (default 1 s). Must be well under LeaseDuration.</summary>
     public TimeSpan RenewInterval { get; set; } = TimeSpan.FromSeconds(1);

@@ -1,0 +1,208 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using Nemo.Grains.Money;
+using Nemo.Runtime.Partitions;
+using Nemo.Tests.Infrastructure;
+
+namespace Nemo.Tests.Cluster;
+
+/// <summary>
+/// DESIGN §7 under process failures, with real silo and gateway processes on real PostgreSQL:
+/// never overspend across silos, no lost debit through kill -9, hand-off without failed requests.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class ClusterTests
+{
+    private const int Partitions = 64;
+    // gpt-4o-mini in the gateway's catalog: 0.15 / 0.60 USD per million tokens. The fake upstream
+    // reports 9 prompt tokens for LoadDriver.Body and 16 completion tokens.
+    private const long ActualCost = 9 * 150 + 16 * 600;
+
+    private static ITestOutputHelper Output => TestContext.Current.TestOutputHelper!;
+
+    private static long UpperBound => (System.Text.Encoding.UTF8.GetByteCount(LoadDriver.Body) + 16 + 8) * 150L + 16 * 600L;
+
+    private static async Task<long> CountAsync(ClusterRig rig, string sql, Guid organizationId) =>
+        await rig.Database.ScalarAsync<long>(sql, ("org", organizationId));
+
+    private static async Task AssertEveryResponseHasExactlyOneLedgerRow(ClusterRig rig, LoadDriver load, Guid organizationId)
+    {
+        Guid[] ids = load.Succeeded.Select(o => o.RequestId!.Value).ToArray();
+        long rows = await CountAsync(rig, "SELECT count(*) FROM nemo.usage_events WHERE organization_id = @org", organizationId);
+        long matched = await rig.Database.ScalarAsync<long>("SELECT count(*) FROM nemo.usage_events WHERE request_id = ANY(@ids)", ("ids", ids));
+        Assert.Equal(ids.Length, ids.Distinct().Count());
+        Assert.Equal(ids.Length, (int)matched);
+        Assert.Equal(ids.Length, (int)rows);
+    }
+
+    [Fact]
+    public async Task BudgetRace_3Silos2Gateways_NeverOverspends_SpendEqualsSuccessesTimesCost()
+    {
+        await using ClusterRig rig = await ClusterRig.StartAsync();
+        await rig.StartAsync(silos: 3, gateways: 2);
+        decimal credits = Usd.FromNanos(500 * UpperBound);
+        (Tenant tenant, List<string> keys) = await ClusterTenant.CreateAsync(rig.Gateways[0].Url, credits, keys: 20);
+
+        var load = new LoadDriver(rig.Gateways.Select(g => g.Url).ToList(), keys);
+        await load.RunAsync(workers: 200, maxRequests: 2000, CancellationToken.None);
+
+        long spend = await CountAsync(rig, "SELECT coalesce(sum(cost), 0)::bigint FROM nemo.usage_events WHERE organization_id = @org", tenant.OrganizationId);
+        int successes = load.Succeeded.Count;
+        Output.WriteLine($"budget race: {successes} admitted of 2000, spend {spend} of {500 * UpperBound} nanos");
+        Assert.True(successes >= 500, $"only {successes} admitted; failures:\n{load.Failures()}\n{rig.Logs()}");
+        Assert.All(load.Outcomes.Where(o => o.Status != 200), o => Assert.Equal(402, o.Status));
+        Assert.True(spend <= 500 * UpperBound, $"spent {spend} nanos of {500 * UpperBound}");
+        Assert.Equal(successes * ActualCost, spend);
+        await AssertEveryResponseHasExactlyOneLedgerRow(rig, load, tenant.OrganizationId);
+    }
+
+    [Fact]
+    public async Task KillSilo_UnderLoad_PartitionsServeAgain_NoAcknowledgedDebitLost()
+    {
+        await using ClusterRig rig = await ClusterRig.StartAsync();
+        await rig.StartAsync(silos: 3, gateways: 2);
+        (Tenant tenant, List<string> keys) = await ClusterTenant.CreateAsync(rig.Gateways[0].Url, 100m, keys: 8);
+        int partition = PartitionMap.PartitionOf(tenant.OrganizationId, Partitions);
+        NodeProcess victim = await OwnerOfAsync(rig, partition);
+        long oldEpoch = await rig.Database.ScalarAsync<long>("SELECT epoch FROM nemo.partition_leases WHERE partition = @p", ("p", partition));
+
+        var load = new LoadDriver(rig.Gateways.Select(g => g.Url).ToList(), keys);
+        using var stop = new CancellationTokenSource();
+        Task running = load.RunAsync(workers: 16, maxRequests: 100_000, stop.Token);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+
+        DateTimeOffset killedAt = DateTimeOffset.UtcNow;
+        var sinceKill = Stopwatch.StartNew();
+        victim.KillHard();
+        TimeSpan failover = await WaitAsync(async () => await rig.Database.ScalarAsync<long>(
+            "SELECT count(*) FROM nemo.partition_leases l JOIN nemo.silos s ON s.silo_id = l.owner_silo WHERE l.partition = @p AND l.expires_at > now() AND l.epoch > @e",
+            ("p", partition), ("e", oldEpoch)) == 1, TimeSpan.FromSeconds(20), sinceKill);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        await stop.CancelAsync();
+        await running;
+
+        int failed = load.Outcomes.Count(o => o.Status != 200);
+        Output.WriteLine($"kill -9 silo: partition {partition} served again after {failover.TotalSeconds:F2} s; {load.Succeeded.Count} ok, {failed} failed");
+        Assert.True(failover < TimeSpan.FromSeconds(10), $"failover took {failover}");
+        Assert.True(failed == 0, $"{failed} requests failed:\n{load.Failures()}\n{rig.Logs()}");
+        await AssertEveryResponseHasExactlyOneLedgerRow(rig, load, tenant.OrganizationId);
+        // No write under the dead silo's epoch after it died: fencing makes the old epoch end with it.
+        Assert.Equal(0L, await rig.Database.ScalarAsync<long>(
+            "SELECT count(*) FROM nemo.usage_events WHERE partition = @p AND epoch = @e AND occurred_at > @killed",
+            ("p", partition), ("e", oldEpoch), ("killed", killedAt)));
+    }
+
+    private static async Task<NodeProcess> OwnerOfAsync(ClusterRig rig, int partition)
+    {
+        string address = await rig.Database.ScalarAsync<string>(
+            "SELECT s.address FROM nemo.partition_leases l JOIN nemo.silos s ON s.silo_id = l.owner_silo WHERE l.partition = @p AND l.expires_at > now()", ("p", partition));
+        return rig.Silos.Single(s => s.LogTail(int.MaxValue).Contains($"registered at {address}", StringComparison.Ordinal));
+    }
+
+    private static async Task<TimeSpan> WaitAsync(Func<Task<bool>> condition, TimeSpan timeout, Stopwatch clock)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            if (deadline.Elapsed > timeout)
+                throw new TimeoutException($"condition not met within {timeout}");
+            await Task.Delay(50);
+        }
+        return clock.Elapsed;
+    }
+
+    [Fact]
+    public async Task KillGateway_MidStream_ReservationExpiresAndIsRecordedUnsettled()
+    {
+        await using ClusterRig rig = await ClusterRig.StartAsync();
+        rig.Settings["Nemo__Spend__ReservationTtl"] = "00:00:04";
+        rig.Settings["Nemo__Gateway__UpstreamTimeout"] = "00:00:02";
+        await rig.StartAsync(silos: 1, gateways: 2);
+        (Tenant tenant, List<string> keys) = await ClusterTenant.CreateAsync(rig.Gateways[1].Url, 1m, keys: 1);
+
+        using var http = new HttpClient();
+        using var request = tenant.Request(HttpMethod.Post, rig.Gateways[0].Url + "/v1/chat/completions", new
+        {
+            model = "gpt-4o-mini",
+            stream = true,
+            user = Nemo.FakeUpstream.FakeOverrides.User(chunkDelayMs: 200, completionTokens: 100),
+            messages = new[] { new { role = "user", content = "stream slowly" } },
+        });
+        using HttpResponseMessage response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Guid requestId = Guid.Parse(response.Headers.GetValues("x-nemo-request-id").Single());
+        using (var reader = new StreamReader(await response.Content.ReadAsStreamAsync()))
+        {
+            for (int events = 0; events < 3;)
+                if ((await reader.ReadLineAsync())?.StartsWith("data:", StringComparison.Ordinal) == true)
+                    events++;
+        }
+        rig.Gateways[0].KillHard();
+
+        await WaitAsync(async () => await rig.Database.ScalarAsync<long>(
+            "SELECT count(*) FROM nemo.unsettled_reservations WHERE request_id = @id", ("id", requestId)) == 1, TimeSpan.FromSeconds(20), Stopwatch.StartNew());
+        using HttpClient survivor = new() { BaseAddress = new Uri(rig.Gateways[1].Url) };
+        using HttpResponseMessage credits = await survivor.SendAsync(tenant.Request(HttpMethod.Get, "/v1/credits"));
+        using JsonDocument json = JsonDocument.Parse(await credits.Content.ReadAsStringAsync());
+        Assert.Equal(0m, json.RootElement.GetProperty("reserved").GetDecimal());
+        Assert.Equal(0m, json.RootElement.GetProperty("spent").GetDecimal());
+        Assert.True(await rig.Database.ScalarAsync<long>("SELECT reserved_cost FROM nemo.unsettled_reservations WHERE request_id = @id", ("id", requestId)) > 0);
+        Assert.Equal(0L, await rig.Database.ScalarAsync<long>("SELECT count(*) FROM nemo.usage_events WHERE request_id = @id", ("id", requestId)));
+    }
+
+    [Fact]
+    public async Task SiloJoins_UnderLoad_PartitionsMove_NoRequestFails()
+    {
+        await using ClusterRig rig = await ClusterRig.StartAsync();
+        await rig.StartAsync(silos: 1, gateways: 1);
+        var tenants = new List<(Tenant Tenant, List<string> Keys)>();
+        for (int i = 0; i < 4; i++)
+            tenants.Add(await ClusterTenant.CreateAsync(rig.Gateways[0].Url, 100m, keys: 2));
+        var load = new LoadDriver([rig.Gateways[0].Url], tenants.SelectMany(t => t.Keys).ToList());
+        using var stop = new CancellationTokenSource();
+        Task running = load.RunAsync(workers: 16, maxRequests: 100_000, stop.Token);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+
+        await rig.StartSiloAsync();
+        var clock = Stopwatch.StartNew();
+        TimeSpan balanced = await WaitAsync(async () =>
+        {
+            Dictionary<string, long> counts = await rig.LeaseCountsAsync();
+            return counts.Count == 2 && counts.Values.All(c => c == Partitions / 2);
+        }, TimeSpan.FromSeconds(20), clock);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        await stop.CancelAsync();
+        await running;
+
+        Output.WriteLine($"silo join: balanced 32/32 after {balanced.TotalSeconds:F2} s; {load.Succeeded.Count} ok, {load.Outcomes.Count(o => o.Status != 200)} failed");
+        Assert.True(load.Outcomes.All(o => o.Status == 200), load.Failures() + "\n" + rig.Logs());
+        foreach ((Tenant tenant, _) in tenants)
+            Assert.True(await CountAsync(rig, "SELECT count(*) FROM nemo.usage_events WHERE organization_id = @org", tenant.OrganizationId) > 0);
+        Assert.Equal(load.Succeeded.Count, (int)await rig.Database.ScalarAsync<long>("SELECT count(*) FROM nemo.usage_events"));
+    }
+
+    [Fact]
+    public async Task Sigterm_UnderLoad_HandsOffWithoutFailedRequests()
+    {
+        await using ClusterRig rig = await ClusterRig.StartAsync();
+        await rig.StartAsync(silos: 2, gateways: 1);
+        (Tenant tenant, List<string> keys) = await ClusterTenant.CreateAsync(rig.Gateways[0].Url, 100m, keys: 4);
+        NodeProcess leaving = await OwnerOfAsync(rig, PartitionMap.PartitionOf(tenant.OrganizationId, Partitions));
+        var load = new LoadDriver([rig.Gateways[0].Url], keys);
+        using var stop = new CancellationTokenSource();
+        Task running = load.RunAsync(workers: 16, maxRequests: 100_000, stop.Token);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+
+        leaving.Terminate();
+        await leaving.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        await stop.CancelAsync();
+        await running;
+
+        Output.WriteLine($"SIGTERM silo: {load.Succeeded.Count} ok, {load.Outcomes.Count(o => o.Status != 200)} failed; remaining leases {string.Join(", ", (await rig.LeaseCountsAsync()).Values)}");
+        Assert.True(load.Outcomes.All(o => o.Status == 200), load.Failures() + "\n" + rig.Logs());
+        Assert.Equal(Partitions, (await rig.LeaseCountsAsync()).Values.Sum());
+        await AssertEveryResponseHasExactlyOneLedgerRow(rig, load, tenant.OrganizationId);
+    }
+}
