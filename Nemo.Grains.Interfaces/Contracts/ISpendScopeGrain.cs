@@ -15,6 +15,13 @@ public interface ISpendScopeGrain : IGrainLifecycle
 
     ValueTask Settle(Charge charge);
 
+    /// <summary>
+    /// Settles only if the reservation is still held here: for a settle the ledger reports as a
+    /// duplicate, whose first attempt may have committed without reaching the grains (e.g. the
+    /// connection broke after the commit). A released, expired or already settled one is left alone.
+    /// </summary>
+    ValueTask SettleIfHeld(Charge charge);
+
     ValueTask<IReadOnlyList<ExpiredReservation>> ExpireReservations(DateTimeOffset now);
 
     /// <summary>Re-reads configuration (status, limits) after an administrative change.</summary>

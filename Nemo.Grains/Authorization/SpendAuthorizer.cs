@@ -15,7 +15,8 @@ namespace Nemo.Grains.Authorization;
 ///   scopes already reserved are released, so a refused request changes no balance or counter;
 /// - a settle makes its usage event durable before any in-memory balance moves, and the grains stay
 ///   pinned (not deactivated) between the two, so a reload can't count the event twice;
-/// - settling the same request id again changes nothing (the ledger says Duplicate).
+/// - settling the same request id again changes nothing (the ledger says Duplicate), unless the
+///   first attempt's commit never reached the grains — then the still-held reservation is charged.
 /// </summary>
 public sealed class SpendAuthorizer(IGrainFactory grains, IUsageLedger ledger, TimeProvider time, SpendOptions options)
 {
@@ -59,11 +60,16 @@ public sealed class SpendAuthorizer(IGrainFactory grains, IUsageLedger ledger, T
             AppendOutcome appended = await ledger.AppendAsync(request, occurredAt, cancellationToken);
             if (appended == AppendOutcome.Fenced)
                 return SettleOutcome.NotOwner;
-            if (appended == AppendOutcome.Duplicate)
-                return SettleOutcome.AlreadySettled;
-
             long tokens = request.PromptTokens + request.CompletionTokens;
             var charge = new Charge(request.RequestId, request.Cost, tokens, request.TokenEstimate, occurredAt);
+            if (appended == AppendOutcome.Duplicate)
+            {
+                // Durable already. If an earlier attempt committed but never reached the grains, the
+                // reservation is still held: charge it now, exactly once.
+                foreach (IGrainRef<ISpendScopeGrain> scope in scopes)
+                    await scope.Call(g => g.SettleIfHeld(charge), CancellationToken.None);
+                return SettleOutcome.AlreadySettled;
+            }
             foreach (IGrainRef<ISpendScopeGrain> scope in scopes)
                 await scope.Call(g => g.Settle(charge), CancellationToken.None);
             return SettleOutcome.Settled;

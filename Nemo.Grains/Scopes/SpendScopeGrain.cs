@@ -116,6 +116,12 @@ internal abstract class SpendScopeGrain : ISpendScopeGrain
         await OnChargedAsync(charge);
     }
 
+    public async ValueTask SettleIfHeld(Charge charge)
+    {
+        if (_reservations.ContainsKey(charge.RequestId))
+            await Settle(charge);
+    }
+
     public ValueTask<IReadOnlyList<ExpiredReservation>> ExpireReservations(DateTimeOffset now)
     {
         if (_reservations.Count == 0)

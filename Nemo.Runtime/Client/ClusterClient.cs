@@ -65,9 +65,16 @@ public sealed class ClusterClient
     {
         if (_local is not null && _local.Serves(request.OrganizationId))
         {
-            AuthorizeResult local = await _local.AuthorizeAsync(request, cancellationToken);
-            if (local.Outcome != AuthorizeOutcome.NotOwner)
-                return local;
+            try
+            {
+                AuthorizeResult local = await _local.AuthorizeAsync(request, cancellationToken);
+                if (local.Outcome != AuthorizeOutcome.NotOwner)
+                    return local;
+            }
+            catch (SiloUnavailableException)
+            {
+                // retried below, with backoff, until the call deadline
+            }
         }
         return await InvokeAsync(request.OrganizationId, request, static (silo, r, ct) => silo.AuthorizeAsync(r, ct),
             static r => r.Outcome == AuthorizeOutcome.NotOwner, cancellationToken);
@@ -77,9 +84,16 @@ public sealed class ClusterClient
     {
         if (_local is not null && _local.Serves(request.OrganizationId))
         {
-            SettleReply local = await _local.SettleAsync(request, cancellationToken);
-            if (local.Outcome != SettleOutcome.NotOwner)
-                return local.Outcome;
+            try
+            {
+                SettleReply local = await _local.SettleAsync(request, cancellationToken);
+                if (local.Outcome != SettleOutcome.NotOwner)
+                    return local.Outcome;
+            }
+            catch (SiloUnavailableException)
+            {
+                // retried below; the ledger makes a repeated settle idempotent
+            }
         }
         SettleReply reply = await InvokeAsync(request.OrganizationId, request, static (silo, r, ct) => silo.SettleAsync(r, ct),
             static r => r.Outcome == SettleOutcome.NotOwner, cancellationToken);

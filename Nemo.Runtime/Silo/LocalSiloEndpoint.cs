@@ -31,6 +31,12 @@ internal sealed class LocalSiloEndpoint(SpendAuthorizer authorizer, Catalog cata
         {
             return await call();
         }
+        catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
+        {
+            // PostgreSQL unreachable (a grain activating, or the ledger): the caller retries until its
+            // deadline and then fails closed; nothing was acknowledged.
+            throw new SiloUnavailableException($"Storage unavailable on this silo: {ex.Message}", ex);
+        }
         finally
         {
             ownership.Exit(partition);

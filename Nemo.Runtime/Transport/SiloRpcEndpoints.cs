@@ -42,9 +42,16 @@ public static class SiloRpcEndpoints
             if (request is null)
                 return Results.BadRequest();
             LocalSiloEndpoint silo = context.RequestServices.GetRequiredService<LocalSiloEndpoint>();
-            // Not cancelled by the caller going away: a settle that started must finish its write.
-            TResponse response = await handler(silo, request, CancellationToken.None);
-            return Results.Json(response, responseType);
+            try
+            {
+                // Not cancelled by the caller going away: a settle that started must finish its write.
+                TResponse response = await handler(silo, request, CancellationToken.None);
+                return Results.Json(response, responseType);
+            }
+            catch (SiloUnavailableException)
+            {
+                return Results.StatusCode(StatusCodes.Status503ServiceUnavailable); // the caller retries
+            }
         });
     }
 }

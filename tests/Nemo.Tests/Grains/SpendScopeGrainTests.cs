@@ -80,6 +80,22 @@ public sealed class SpendScopeGrainTests
     }
 
     [Fact]
+    public async Task SettleIfHeld_ChargesOnlyAReservationStillHeld()
+    {
+        OrganizationGrain org = await OrganizationAsync(purchased: 10_000);
+        Reservation held = Res(500), released = Res(300);
+        await org.TryReserve(held);
+        await org.TryReserve(released);
+        await org.Release(released.RequestId);
+
+        await org.SettleIfHeld(new Charge(held.RequestId, 120, 1, 1, _time.GetUtcNow()));
+        await org.SettleIfHeld(new Charge(held.RequestId, 120, 1, 1, _time.GetUtcNow()));     // second time: no longer held
+        await org.SettleIfHeld(new Charge(released.RequestId, 90, 1, 1, _time.GetUtcNow()));  // released: not charged
+
+        Assert.Equal(new CreditsView(10_000, 120, 0), await org.GetCredits());
+    }
+
+    [Fact]
     public async Task ExpireReservations_ReleasesOnlyExpiredOnes()
     {
         OrganizationGrain org = await OrganizationAsync(purchased: 10_000);

@@ -1,0 +1,93 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using Nemo.FakeUpstream;
+using Nemo.Tests.Infrastructure;
+using Npgsql;
+
+namespace Nemo.Tests.Runtime;
+
+/// <summary>
+/// docs/OPERATIONS.md "When PostgreSQL is unreachable": admissions continue from memory only until the
+/// silo's leases run out by its own clock (LeaseDuration − SafetyMargin after the last renewal), then
+/// requests fail closed; no response completes without its durable settle; service resumes by itself.
+/// </summary>
+public sealed class DatabaseOutageTests : IAsyncLifetime
+{
+    private readonly TestDatabase _database = new();
+    private NemoTestHost _host = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        await _database.InitializeAsync();
+        _host = await NemoTestHost.StartAsync(_database.ConnectionString, new Dictionary<string, string?>
+        {
+            ["Nemo:Cluster:CallDeadline"] = "00:00:02",
+            ["Nemo:Cluster:LeaseDuration"] = "00:00:03",
+        });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await SetConnectionsAllowedAsync(true);
+        await _host.DisposeAsync();
+        await _database.DisposeAsync();
+    }
+
+    private async Task SetConnectionsAllowedAsync(bool allowed)
+    {
+        await using var admin = new NpgsqlConnection(Environment.GetEnvironmentVariable("NEMO_TEST_POSTGRES"));
+        await admin.OpenAsync();
+        await using var command = new NpgsqlCommand(allowed
+            ? $"ALTER DATABASE {_database.Name} WITH ALLOW_CONNECTIONS true"
+            : $"ALTER DATABASE {_database.Name} WITH ALLOW_CONNECTIONS false; SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{_database.Name}'", admin);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    [Fact]
+    public async Task Outage_AdmissionsStopWithinLeaseBound_NoResponseWithoutDurableSettle_ThenRecovers()
+    {
+        Tenant tenant = await Tenant.CreateAsync(_host.Client, credits: 10m);
+        object body = new { model = "gpt-4o-mini", max_tokens = 8, messages = new[] { new { role = "user", content = "hi" } } };
+        var outcomes = new ConcurrentQueue<(TimeSpan Started, TimeSpan Ended, HttpStatusCode Status, Guid RequestId)>();
+        var clock = Stopwatch.StartNew();
+        using var stop = new CancellationTokenSource();
+        Task load = Task.WhenAll(Enumerable.Range(0, 4).Select(async _ =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                TimeSpan started = clock.Elapsed;
+                using HttpResponseMessage response = await _host.Client.SendAsync(tenant.Request(HttpMethod.Post, "/v1/chat/completions", body));
+                outcomes.Enqueue((started, clock.Elapsed, response.StatusCode, Guid.Parse(response.Headers.GetValues("x-nemo-request-id").Single())));
+            }
+        }));
+        FakeUpstreamStats upstream = (FakeUpstreamStats)_host.Upstream.Services.GetService(typeof(FakeUpstreamStats))!;
+
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        TimeSpan cut = clock.Elapsed;
+        await SetConnectionsAllowedAsync(false);
+        await Task.Delay(TimeSpan.FromSeconds(3)); // past LeaseDuration − SafetyMargin (2 s) plus slack
+        long upstreamAtBound = upstream.ChatCompletions;
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        long upstreamBeforeRestore = upstream.ChatCompletions;
+        TimeSpan restored = clock.Elapsed;
+        await SetConnectionsAllowedAsync(true);
+        var recovery = Stopwatch.StartNew();
+        while (!outcomes.Any(o => o.Started > restored && o.Status == HttpStatusCode.OK) && recovery.Elapsed < TimeSpan.FromSeconds(20))
+            await Task.Delay(50);
+        await stop.CancelAsync();
+        await load;
+
+        // Admissions stopped within the bound: nothing reached the provider in the second half of the outage.
+        Assert.Equal(upstreamAtBound, upstreamBeforeRestore);
+        // Fail closed: no response completed during the outage (a settle needs the database).
+        Assert.DoesNotContain(outcomes, o => o.Status == HttpStatusCode.OK && o.Ended > cut + TimeSpan.FromMilliseconds(500) && o.Started < restored);
+        Assert.Contains(outcomes, o => o.Status == HttpStatusCode.ServiceUnavailable);
+        // Every completed response has its usage event; service resumed by itself.
+        Guid[] ok = outcomes.Where(o => o.Status == HttpStatusCode.OK).Select(o => o.RequestId).ToArray();
+        Assert.Equal(ok.Length, (int)await _database.ScalarAsync<long>("SELECT count(*) FROM nemo.usage_events WHERE request_id = ANY(@ids)", ("ids", ok)));
+        Assert.Contains(outcomes, o => o.Started > restored && o.Status == HttpStatusCode.OK);
+        TestContext.Current.TestOutputHelper!.WriteLine(
+            $"outage: {outcomes.Count(o => o.Status == HttpStatusCode.OK)} ok, {outcomes.Count(o => o.Status != HttpStatusCode.OK)} failed closed, recovered {recovery.Elapsed.TotalSeconds:F2} s after restore");
+    }
+}
