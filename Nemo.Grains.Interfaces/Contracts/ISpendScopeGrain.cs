@@ -13,6 +13,12 @@ public interface ISpendScopeGrain : IGrainLifecycle
 
     ValueTask Release(Guid requestId);
 
+    /// <summary>
+    /// Holds a reservation admitted earlier on a silo that has since died, re-presented by the gateway
+    /// that is waiting on it: added without checks (the request is already upstream), idempotent.
+    /// </summary>
+    ValueTask Hold(Reservation reservation);
+
     ValueTask Settle(Charge charge);
 
     /// <summary>

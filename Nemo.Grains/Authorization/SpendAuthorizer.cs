@@ -18,8 +18,26 @@ namespace Nemo.Grains.Authorization;
 /// - settling the same request id again changes nothing (the ledger says Duplicate), unless the
 ///   first attempt's commit never reached the grains — then the still-held reservation is charged.
 /// </summary>
-public sealed class SpendAuthorizer(IGrainFactory grains, IUsageLedger ledger, TimeProvider time, SpendOptions options)
+public sealed class SpendAuthorizer(IGrainFactory grains, IUsageLedger ledger, ISpendStore store, TimeProvider time, SpendOptions options)
 {
+    /// <summary>
+    /// Holds again reservations that gateways admitted on a silo that died: all of one organization,
+    /// in the same scopes an authorization would reserve. Requests already settled are skipped.
+    /// </summary>
+    public async ValueTask ReassertAsync(Guid organizationId, IReadOnlyList<AuthorizeRequest> requests, CancellationToken cancellationToken)
+    {
+        IReadOnlySet<Guid> settled = await store.SettledAmongAsync(organizationId, [.. requests.Select(r => r.RequestId)], cancellationToken);
+        DateTimeOffset expiresAt = time.GetUtcNow() + options.ReservationTtl;
+        foreach (AuthorizeRequest request in requests)
+        {
+            if (settled.Contains(request.RequestId))
+                continue;
+            var reservation = new Reservation(request.RequestId, request.CostUpperBound, request.TokenEstimate, expiresAt);
+            foreach (IGrainRef<ISpendScopeGrain> scope in await ScopesAsync(request.OrganizationId, request.TeamId, request.KeyId, request.CustomerId, cancellationToken))
+                await scope.Call(g => g.Hold(reservation), cancellationToken);
+        }
+    }
+
     public async ValueTask<AuthorizeResult> AuthorizeAsync(AuthorizeRequest request, CancellationToken cancellationToken)
     {
         IGrainRef<ISpendScopeGrain>[] scopes = await ScopesAsync(request.OrganizationId, request.TeamId, request.KeyId, request.CustomerId, cancellationToken);

@@ -98,6 +98,13 @@ internal abstract class SpendScopeGrain : ISpendScopeGrain
         return ValueTask.FromResult(ScopeDecision.Admit(Limits.Snapshot()));
     }
 
+    public ValueTask Hold(Reservation reservation)
+    {
+        if (_reservations.TryAdd(reservation.RequestId, reservation))
+            Reserved += reservation.Cost;
+        return ValueTask.CompletedTask;
+    }
+
     public ValueTask Release(Guid requestId)
     {
         if (_reservations.Remove(requestId, out Reservation held))

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Net.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Nemo.Grains.Authorization;
 using Nemo.Grains.Contracts;
 using Nemo.Grains.Spend;
 using Nemo.Grains.Tenancy;
@@ -20,8 +22,12 @@ namespace Nemo.Runtime.Client;
 /// that owns the organization's partition — in-process when that is this process, else over HTTP/2 —
 /// and is retried with backoff (refreshing routing) while partitions move or a silo fails over, up to
 /// Nemo:Cluster:CallDeadline. All calls are idempotent by request id, so retries are safe.
+///
+/// It also remembers the requests it was told were admitted and hasn't settled or released yet; when a
+/// partition changes owner or epoch it re-presents those to the new owner (<see cref="ReassertAsync"/>),
+/// which, after a crash takeover, holds back new admissions until they are back (RecoveryWindow).
 /// </summary>
-public sealed class ClusterClient
+public sealed partial class ClusterClient
 {
     private readonly LocalSiloEndpoint? _local;
     private readonly RoutingTable _routing;
@@ -30,9 +36,15 @@ public sealed class ClusterClient
     private readonly ClusterSecret _secret;
     private readonly ResiliencePipeline _pipeline;
     private readonly ConcurrentDictionary<string, HttpSiloEndpoint> _remotes = new(StringComparer.Ordinal);
+    private readonly InFlightAdmissions _inFlight;
+    private readonly ILogger<ClusterClient> _logger;
 
-    internal ClusterClient(IServiceProvider services, RoutingTable routing, ClusterOptions options, ClusterSecret secret, TimeProvider time)
+    internal ClusterClient(IServiceProvider services, RoutingTable routing, ClusterOptions options, ClusterSecret secret, TimeProvider time,
+        SpendOptions spend, ILogger<ClusterClient> logger)
     {
+        _logger = logger;
+        _inFlight = new InFlightAdmissions(time, spend.ReservationTtl, options.PartitionCount);
+        routing.OwnerChanged += changed => _ = ReassertAsync(changed);
         _local = services.GetService<LocalSiloEndpoint>();
         _routing = routing;
         _options = options;
@@ -61,9 +73,20 @@ public sealed class ClusterClient
             .Build();
     }
 
+    /// <summary>Requests admitted through this client and not yet settled or released.</summary>
+    public int InFlightCount => _inFlight.Count;
+
     public async ValueTask<AuthorizeResult> AuthorizeAsync(AuthorizeRequest request, CancellationToken cancellationToken)
     {
-        if (_local is not null && _local.Serves(request.OrganizationId))
+        AuthorizeResult result = await AuthorizeCoreAsync(request, cancellationToken);
+        if (result.Admitted)
+            _inFlight.Admitted(request);
+        return result;
+    }
+
+    private async ValueTask<AuthorizeResult> AuthorizeCoreAsync(AuthorizeRequest request, CancellationToken cancellationToken)
+    {
+        if (_local is not null && _local.Admits(request.OrganizationId))
         {
             try
             {
@@ -81,6 +104,14 @@ public sealed class ClusterClient
     }
 
     public async ValueTask<SettleOutcome> SettleAsync(SettleRequest request, CancellationToken cancellationToken)
+    {
+        _inFlight.Settling(request.RequestId);
+        SettleOutcome outcome = await SettleCoreAsync(request, cancellationToken);
+        _inFlight.Done(request.RequestId);
+        return outcome;
+    }
+
+    private async ValueTask<SettleOutcome> SettleCoreAsync(SettleRequest request, CancellationToken cancellationToken)
     {
         if (_local is not null && _local.Serves(request.OrganizationId))
         {
@@ -100,8 +131,37 @@ public sealed class ClusterClient
         return reply.Outcome;
     }
 
-    public async ValueTask ReleaseAsync(ReleaseRequest request, CancellationToken cancellationToken) =>
+    public async ValueTask ReleaseAsync(ReleaseRequest request, CancellationToken cancellationToken)
+    {
+        _inFlight.Settling(request.RequestId);
         await InvokeAsync(request.OrganizationId, request, static (silo, r, ct) => silo.ReleaseAsync(r, ct), static r => r.NotOwner, cancellationToken);
+        _inFlight.Done(request.RequestId);
+    }
+
+    /// <summary>Re-presents this node's in-flight admissions of partitions whose owner or epoch changed.</summary>
+    private async Task ReassertAsync(IReadOnlyList<(int Partition, string Owner)> changed)
+    {
+        var partitions = changed.Select(c => c.Partition).ToHashSet();
+        foreach (IGrouping<Guid, AuthorizeRequest> organization in _inFlight.ForPartitions(partitions))
+        {
+            try
+            {
+                await InvokeAsync(organization.Key, new ReassertRequest(organization.Key, [.. organization]),
+                    static (silo, r, ct) => silo.ReassertAsync(r, ct), static r => r.NotOwner, CancellationToken.None);
+                LogReasserted(organization.Count(), organization.Key);
+            }
+            catch (SiloUnavailableException ex)
+            {
+                LogReassertFailed(ex, organization.Key);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 5101, Level = LogLevel.Information, Message = "Re-asserted {Count} in-flight reservations of organization {OrganizationId} to its partition's new owner")]
+    private partial void LogReasserted(int count, Guid organizationId);
+
+    [LoggerMessage(EventId = 5102, Level = LogLevel.Warning, Message = "Re-asserting reservations of organization {OrganizationId} failed; they stay unaccounted until settled")]
+    private partial void LogReassertFailed(Exception exception, Guid organizationId);
 
     public async ValueTask<CreditsView> GetCreditsAsync(Guid organizationId, CancellationToken cancellationToken) =>
         (await InvokeAsync(organizationId, new CreditsQuery(organizationId), static (silo, q, ct) => silo.GetCreditsAsync(q, ct),

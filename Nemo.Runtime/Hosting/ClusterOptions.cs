@@ -24,8 +24,15 @@ public sealed class ClusterOptions
     /// </summary>
     public TimeSpan SafetyMargin { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>How often the routing table is re-read when no notification arrives (default 2 s).</summary>
-    public TimeSpan RoutingRefreshInterval { get; set; } = TimeSpan.FromSeconds(2);
+    /// <summary>How often the routing table is re-read when no notification arrives (default 1 s).</summary>
+    public TimeSpan RoutingRefreshInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// After taking over a partition whose owner's lease expired (a crash), how long the new owner admits
+    /// no new requests while gateways re-present the reservations the dead silo held (default 1.5 s).
+    /// Must exceed RoutingRefreshInterval, the longest a gateway can take to notice the new owner.
+    /// </summary>
+    public TimeSpan RecoveryWindow { get; set; } = TimeSpan.FromSeconds(1.5);
 
     /// <summary>How long a call keeps retrying while partitions move or a silo fails over (default 15 s).</summary>
     public TimeSpan CallDeadline { get; set; } = TimeSpan.FromSeconds(15);
@@ -52,6 +59,8 @@ public sealed class ClusterOptions
             yield return $"Nemo:Cluster:SafetyMargin (currently {SafetyMargin}) plus RenewInterval (currently {RenewInterval}) must stay under LeaseDuration (currently {LeaseDuration}).";
         if (IdleDeactivation <= TimeSpan.Zero)
             yield return $"Nemo:Cluster:IdleDeactivation must be positive (currently {IdleDeactivation}).";
+        if (RecoveryWindow <= RoutingRefreshInterval)
+            yield return $"Nemo:Cluster:RecoveryWindow (currently {RecoveryWindow}) must exceed RoutingRefreshInterval (currently {RoutingRefreshInterval}), or a gateway could miss it.";
         if (CallDeadline <= TimeSpan.Zero)
             yield return $"Nemo:Cluster:CallDeadline must be positive (currently {CallDeadline}).";
     }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Nemo.Grains;
 using Nemo.Grains.Authorization;
@@ -38,10 +39,12 @@ public static class NemoRuntimeExtensions
         services.AddSingleton<NemoReadiness>();
         services.AddSingleton<Migrator>();
         services.AddHostedService<DatabaseMigrationService>();
+        services.AddSingleton(configuration.GetSection("Nemo:Spend").Get<SpendOptions>() ?? new SpendOptions());
         services.AddSingleton<RoutingTable>();
         services.AddHostedService<RoutingRefreshService>();
         services.AddSingleton(sp => new ClusterClient(sp, sp.GetRequiredService<RoutingTable>(), sp.GetRequiredService<ClusterOptions>(),
-            sp.GetRequiredService<ClusterSecret>(), sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<ClusterSecret>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SpendOptions>(),
+            sp.GetRequiredService<ILogger<ClusterClient>>()));
         return services;
     }
 
@@ -59,7 +62,6 @@ public static class NemoRuntimeExtensions
         services.AddSingleton(configuration.GetSection("Nemo:Ledger").Get<LedgerOptions>() ?? new LedgerOptions());
         services.AddSingleton<GroupCommitLedger>();
         services.AddSingleton<IUsageLedger>(sp => sp.GetRequiredService<GroupCommitLedger>());
-        services.AddSingleton(configuration.GetSection("Nemo:Spend").Get<SpendOptions>() ?? new SpendOptions());
         services.AddSingleton<SpendAuthorizer>();
         services.AddSingleton<LocalSiloEndpoint>();
         services.AddSingleton<PartitionLeaseService>();

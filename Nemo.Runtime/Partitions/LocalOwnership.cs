@@ -14,12 +14,17 @@ namespace Nemo.Runtime.Partitions;
 /// A hand-off first marks partitions draining — new calls are turned away (NotOwner, the caller
 /// retries at the next owner) — then waits until the calls already inside have left, so that every
 /// reservation and settle is in the grains' state before they are flushed and the lease released.
+///
+/// Recovery: a partition taken over from an owner whose lease expired (it crashed) admits no new
+/// requests until its recovery window ends; settles, releases and re-asserted reservations are
+/// served meanwhile, so the reservations the dead silo held are back before new ones are counted.
 /// </summary>
 public sealed class LocalOwnership(TimeProvider time, ClusterOptions options)
 {
     private readonly OwnedPartition?[] _owned = new OwnedPartition?[options.PartitionCount];
     private readonly int[] _draining = new int[options.PartitionCount];
     private readonly int[] _inFlight = new int[options.PartitionCount];
+    private readonly long[] _recoveringUntil = new long[options.PartitionCount];
 
     public event Action<int>? PartitionLost;
 
@@ -40,11 +45,17 @@ public sealed class LocalOwnership(TimeProvider time, ClusterOptions options)
     /// <summary>Whether a call for the partition would be served here now (held, valid, not draining).</summary>
     public bool Serves(int partition) => Volatile.Read(ref _draining[partition]) == 0 && TryGetEpoch(partition, out _);
 
-    /// <summary>Enters a call into a partition; false (nothing entered) if it isn't served here.</summary>
-    public bool TryEnter(int partition)
+    /// <summary>Whether the partition is in its recovery window (no new admissions yet).</summary>
+    public bool Recovering(int partition) => time.GetTimestamp() < Volatile.Read(ref _recoveringUntil[partition]);
+
+    /// <summary>
+    /// Enters a call into a partition; false (nothing entered) if it isn't served here, or if the call
+    /// would admit a new request (<paramref name="admits"/>) while the partition is recovering.
+    /// </summary>
+    public bool TryEnter(int partition, bool admits = false)
     {
         Interlocked.Increment(ref _inFlight[partition]);
-        if (Serves(partition))
+        if (Serves(partition) && !(admits && Recovering(partition)))
             return true;
         Interlocked.Decrement(ref _inFlight[partition]);
         return false;
@@ -89,9 +100,11 @@ public sealed class LocalOwnership(TimeProvider time, ClusterOptions options)
     }
 
     /// <summary>Records a lease granted or renewed by a statement sent at <paramref name="sentAtTimestamp"/>.</summary>
-    public void Grant(int partition, long epoch, long sentAtTimestamp)
+    public void Grant(int partition, long epoch, long sentAtTimestamp, bool recovering = false)
     {
         long serveFor = (long)((options.LeaseDuration - options.SafetyMargin).TotalSeconds * time.TimestampFrequency);
+        if (recovering)
+            Volatile.Write(ref _recoveringUntil[partition], time.GetTimestamp() + (long)(options.RecoveryWindow.TotalSeconds * time.TimestampFrequency));
         Volatile.Write(ref _owned[partition], new OwnedPartition(partition, epoch, sentAtTimestamp + serveFor));
     }
 

@@ -210,13 +210,14 @@ internal sealed partial class PartitionLeaseService(
         await using NpgsqlBatch batch = database.DataSource.CreateBatch();
         batch.BatchCommands.Add(Command(
             """
-            UPDATE nemo.partition_leases SET owner_silo = @id, epoch = epoch + 1, expires_at = now() + @ttl
-            WHERE partition IN (
-                SELECT partition FROM nemo.partition_leases
+            UPDATE nemo.partition_leases l SET owner_silo = @id, epoch = l.epoch + 1, expires_at = now() + @ttl
+            FROM (
+                SELECT partition, owner_silo AS previous FROM nemo.partition_leases
                 WHERE owner_silo IS NULL OR expires_at <= now()
                 ORDER BY partition LIMIT @wanted
-                FOR UPDATE SKIP LOCKED)
-            RETURNING partition, epoch
+                FOR UPDATE SKIP LOCKED) free
+            WHERE l.partition = free.partition
+            RETURNING l.partition, l.epoch, free.previous IS NOT NULL
             """, ("id", silo.SiloId), ("ttl", options.LeaseDuration), ("wanted", wanted)));
         batch.BatchCommands.Add(Command("SELECT pg_notify(@channel, @id::text)", ("channel", Channel), ("id", silo.SiloId)));
         int acquired = 0;
@@ -224,7 +225,10 @@ internal sealed partial class PartitionLeaseService(
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                ownership.Grant(reader.GetInt32(0), reader.GetInt64(1), sentAt);
+                // A lease that expired under an owner (rather than being released) means that owner lost
+                // its reservations with its memory (it died, or — this silo — lost the lease and dropped
+                // its grains): recover before admitting (see LocalOwnership).
+                ownership.Grant(reader.GetInt32(0), reader.GetInt64(1), sentAt, recovering: reader.GetBoolean(2));
                 acquired++;
             }
         }

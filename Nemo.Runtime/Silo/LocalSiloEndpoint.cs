@@ -22,10 +22,17 @@ internal sealed class LocalSiloEndpoint(SpendAuthorizer authorizer, Catalog cata
 
     public bool Serves(int partition) => ownership.Serves(partition);
 
-    private async ValueTask<T> ServeAsync<T>(Guid organizationId, T notOwner, Func<ValueTask<T>> call)
+    /// <summary>Whether a new request for the organization would be admitted here now (served and not recovering).</summary>
+    public bool Admits(Guid organizationId)
     {
         int partition = PartitionOf(organizationId);
-        if (!ownership.TryEnter(partition))
+        return ownership.Serves(partition) && !ownership.Recovering(partition);
+    }
+
+    private async ValueTask<T> ServeAsync<T>(Guid organizationId, T notOwner, Func<ValueTask<T>> call, bool admits = false)
+    {
+        int partition = PartitionOf(organizationId);
+        if (!ownership.TryEnter(partition, admits))
             return notOwner;
         try
         {
@@ -48,7 +55,14 @@ internal sealed class LocalSiloEndpoint(SpendAuthorizer authorizer, Catalog cata
 
     public ValueTask<AuthorizeResult> AuthorizeAsync(AuthorizeRequest request, CancellationToken cancellationToken) =>
         ServeAsync(request.OrganizationId, AuthorizeResult.NotOwner("This silo does not serve the organization's partition."),
-            () => authorizer.AuthorizeAsync(request, cancellationToken));
+            () => authorizer.AuthorizeAsync(request, cancellationToken), admits: true);
+
+    public ValueTask<AckReply> ReassertAsync(ReassertRequest request, CancellationToken cancellationToken) =>
+        ServeAsync(request.OrganizationId, NotOwnerAck, async () =>
+        {
+            await authorizer.ReassertAsync(request.OrganizationId, request.Requests, cancellationToken);
+            return Done;
+        });
 
     public ValueTask<SettleReply> SettleAsync(SettleRequest request, CancellationToken cancellationToken) =>
         ServeAsync(request.OrganizationId, new SettleReply(SettleOutcome.NotOwner),

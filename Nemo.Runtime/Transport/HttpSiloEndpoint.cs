@@ -31,6 +31,9 @@ internal sealed class HttpSiloEndpoint(HttpClient http, string baseAddress, Clus
     public ValueTask<AckReply> RefreshAsync(RefreshCommand command, CancellationToken cancellationToken) =>
         PostAsync("refresh", command, RpcJsonContext.Default.RefreshCommand, RpcJsonContext.Default.AckReply, cancellationToken);
 
+    public ValueTask<AckReply> ReassertAsync(ReassertRequest request, CancellationToken cancellationToken) =>
+        PostAsync("reassert", request, RpcJsonContext.Default.ReassertRequest, RpcJsonContext.Default.AckReply, cancellationToken);
+
     public ValueTask<AckReply> DeactivateOrganizationAsync(DeactivateOrganizationCommand command, CancellationToken cancellationToken) =>
         PostAsync("deactivate-organization", command, RpcJsonContext.Default.DeactivateOrganizationCommand, RpcJsonContext.Default.AckReply, cancellationToken);
 

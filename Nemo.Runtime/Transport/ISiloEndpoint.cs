@@ -21,5 +21,7 @@ public interface ISiloEndpoint
 
     ValueTask<AckReply> RefreshAsync(RefreshCommand command, CancellationToken cancellationToken);
 
+    ValueTask<AckReply> ReassertAsync(ReassertRequest request, CancellationToken cancellationToken);
+
     ValueTask<AckReply> DeactivateOrganizationAsync(DeactivateOrganizationCommand command, CancellationToken cancellationToken);
 }

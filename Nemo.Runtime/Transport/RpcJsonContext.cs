@@ -18,4 +18,5 @@ namespace Nemo.Runtime.Transport;
 [JsonSerializable(typeof(BudgetReply))]
 [JsonSerializable(typeof(RefreshCommand))]
 [JsonSerializable(typeof(DeactivateOrganizationCommand))]
+[JsonSerializable(typeof(ReassertRequest))]
 internal sealed partial class RpcJsonContext : JsonSerializerContext;

@@ -18,6 +18,9 @@ public sealed record BudgetQuery(Guid OrganizationId, BudgetScopeKind Kind, stri
 
 public sealed record BudgetReply(bool NotOwner, BudgetView Budget);
 
+/// <summary>Reservations a gateway holds admissions for, re-presented to a partition's new owner after a crash.</summary>
+public sealed record ReassertRequest(Guid OrganizationId, AuthorizeRequest[] Requests);
+
 /// <summary>Deactivates every grain of an organization (e.g. it was deleted); the next call loads fresh state.</summary>
 public sealed record DeactivateOrganizationCommand(Guid OrganizationId);
 

@@ -29,6 +29,7 @@ public static class SiloRpcEndpoints
         Map(rpc, "credits", RpcJsonContext.Default.CreditsQuery, RpcJsonContext.Default.CreditsReply, (s, r, ct) => s.GetCreditsAsync(r, ct));
         Map(rpc, "budget", RpcJsonContext.Default.BudgetQuery, RpcJsonContext.Default.BudgetReply, (s, r, ct) => s.GetBudgetAsync(r, ct));
         Map(rpc, "refresh", RpcJsonContext.Default.RefreshCommand, RpcJsonContext.Default.AckReply, (s, r, ct) => s.RefreshAsync(r, ct));
+        Map(rpc, "reassert", RpcJsonContext.Default.ReassertRequest, RpcJsonContext.Default.AckReply, (s, r, ct) => s.ReassertAsync(r, ct));
         Map(rpc, "deactivate-organization", RpcJsonContext.Default.DeactivateOrganizationCommand, RpcJsonContext.Default.AckReply, (s, r, ct) => s.DeactivateOrganizationAsync(r, ct));
         return app;
     }

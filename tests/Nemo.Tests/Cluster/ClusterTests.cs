@@ -58,6 +58,38 @@ public sealed class ClusterTests
     }
 
     [Fact]
+    public async Task BudgetRace_KillOwningSiloWhileGenerationsOutlastFailover_NeverOverspends()
+    {
+        // Generations take 8 s, longer than failover (~4.5 s): when the owner dies, the reservations of
+        // the requests still generating exist only in the gateways. Input is free, so a request's cost
+        // is exactly its reserved upper bound (16 output tokens × 0.60 USD/M) and any double admission
+        // would show up as overspend.
+        const long cost = 16 * 600;
+        await using ClusterRig rig = await ClusterRig.StartAsync(new Nemo.FakeUpstream.FakeUpstreamOptions { LatencyMs = 8000 });
+        rig.Settings["Nemo__Providers__demo__Models__gpt-4o-mini__InputPerMillion"] = "0";
+        await rig.StartAsync(silos: 3, gateways: 2);
+        long credits = 150 * cost;
+        (Tenant tenant, List<string> keys) = await ClusterTenant.CreateAsync(rig.Gateways[0].Url, Usd.FromNanos(credits), keys: 20);
+        NodeProcess victim = await OwnerOfAsync(rig, PartitionMap.PartitionOf(tenant.OrganizationId, Partitions));
+
+        var load = new LoadDriver(rig.Gateways.Select(g => g.Url).ToList(), keys) { PauseAfterFailure = TimeSpan.FromMilliseconds(200) };
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        Task running = load.RunAsync(workers: 200, maxRequests: 20_000, stop.Token);
+        // Credits are fully reserved once the first 402 arrives: kill the owner then.
+        await WaitAsync(() => Task.FromResult(load.Outcomes.Any(o => o.Status == 402)), TimeSpan.FromSeconds(30), Stopwatch.StartNew());
+        victim.KillHard();
+        await running;
+
+        long spend = await CountAsync(rig, "SELECT coalesce(sum(cost), 0)::bigint FROM nemo.usage_events WHERE organization_id = @org", tenant.OrganizationId);
+        int successes = load.Succeeded.Count;
+        Output.WriteLine($"budget race with kill -9: {successes} admitted, spend {spend} of {credits} nanos, {load.Outcomes.Count(o => o.Status is not (200 or 402))} other failures");
+        Assert.True(spend <= credits, $"overspent: {spend} nanos of {credits} ({successes} requests admitted for credits that cover 150)");
+        Assert.Equal(successes * cost, spend);
+        Assert.All(load.Outcomes.Where(o => o.Status != 200), o => Assert.Equal(402, o.Status));
+        await AssertEveryResponseHasExactlyOneLedgerRow(rig, load, tenant.OrganizationId);
+    }
+
+    [Fact]
     public async Task KillSilo_UnderLoad_PartitionsServeAgain_NoAcknowledgedDebitLost()
     {
         await using ClusterRig rig = await ClusterRig.StartAsync();

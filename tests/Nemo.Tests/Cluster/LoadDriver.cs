@@ -26,6 +26,9 @@ public sealed class LoadDriver
 
     public ConcurrentQueue<Outcome> Outcomes { get; } = new();
 
+    /// <summary>How long a worker waits after a refused or failed request before its next one.</summary>
+    public TimeSpan PauseAfterFailure { get; init; } = TimeSpan.Zero;
+
     public sealed record Outcome(int Status, Guid? RequestId, string Gateway, string? Error, TimeSpan At);
 
     /// <summary>Runs <paramref name="workers"/> loops until <paramref name="stop"/> fires or <paramref name="maxRequests"/> were sent.</summary>
@@ -51,6 +54,8 @@ public sealed class LoadDriver
                     string body = await response.Content.ReadAsStringAsync(CancellationToken.None);
                     Guid? id = response.Headers.TryGetValues("x-nemo-request-id", out var values) ? Guid.Parse(values.First()) : null;
                     Outcomes.Enqueue(new Outcome((int)response.StatusCode, id, gateway, response.IsSuccessStatusCode ? null : body, clock.Elapsed));
+                    if (!response.IsSuccessStatusCode && PauseAfterFailure > TimeSpan.Zero)
+                        await Task.Delay(PauseAfterFailure, CancellationToken.None);
                 }
                 catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException)
                 {
