@@ -29,12 +29,19 @@ public sealed class LoadDriver
     /// <summary>How long a worker waits after a refused or failed request before its next one.</summary>
     public TimeSpan PauseAfterFailure { get; init; } = TimeSpan.Zero;
 
-    public sealed record Outcome(int Status, Guid? RequestId, string Gateway, string? Error, TimeSpan At);
+    /// <summary>One request: its status, request id, and when it started and completed (from the run's start).</summary>
+    public sealed record Outcome(int Status, Guid? RequestId, string Gateway, string? Error, TimeSpan Started, TimeSpan At);
 
     /// <summary>Runs <paramref name="workers"/> loops until <paramref name="stop"/> fires or <paramref name="maxRequests"/> were sent.</summary>
+    private readonly System.Diagnostics.Stopwatch _clock = new();
+
+    /// <summary>Time since the run started, on the same clock as the outcomes.</summary>
+    public TimeSpan Elapsed => _clock.Elapsed;
+
     public async Task RunAsync(int workers, int maxRequests, CancellationToken stop)
     {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
+        System.Diagnostics.Stopwatch clock = _clock;
+        clock.Start();
         await Task.WhenAll(Enumerable.Range(0, workers).Select(async _ =>
         {
             while (!stop.IsCancellationRequested)
@@ -43,6 +50,7 @@ public sealed class LoadDriver
                 if (n > maxRequests)
                     return;
                 string gateway = _gateways[n % _gateways.Count];
+                TimeSpan started = clock.Elapsed;
                 using var request = new HttpRequestMessage(HttpMethod.Post, gateway + "/v1/chat/completions")
                 {
                     Content = new StringContent(Body, Encoding.UTF8, "application/json"),
@@ -53,13 +61,13 @@ public sealed class LoadDriver
                     using HttpResponseMessage response = await _http.SendAsync(request, CancellationToken.None);
                     string body = await response.Content.ReadAsStringAsync(CancellationToken.None);
                     Guid? id = response.Headers.TryGetValues("x-nemo-request-id", out var values) ? Guid.Parse(values.First()) : null;
-                    Outcomes.Enqueue(new Outcome((int)response.StatusCode, id, gateway, response.IsSuccessStatusCode ? null : body, clock.Elapsed));
+                    Outcomes.Enqueue(new Outcome((int)response.StatusCode, id, gateway, response.IsSuccessStatusCode ? null : body, started, clock.Elapsed));
                     if (!response.IsSuccessStatusCode && PauseAfterFailure > TimeSpan.Zero)
                         await Task.Delay(PauseAfterFailure, CancellationToken.None);
                 }
                 catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException)
                 {
-                    Outcomes.Enqueue(new Outcome(0, null, gateway, ex.Message, clock.Elapsed));
+                    Outcomes.Enqueue(new Outcome(0, null, gateway, ex.Message, started, clock.Elapsed));
                 }
             }
         }));
