@@ -56,8 +56,7 @@ public static class GatewayHostingExtensions
         services.AddSingleton<SpendRecorder>();
         services.AddSingleton<StreamRelay>();
         services.AddSingleton<ProxyHandler>();
-        services.AddSingleton<AdminAuthenticator>();
-        services.AddSingleton<TenancyStore>();
+        services.AddNemoAdmin(configuration);
         return builder;
     }
 

@@ -11,12 +11,17 @@ namespace Nemo.Gateway.Keys;
 /// reads only memory. A key not in memory (created a moment ago on another gateway whose notification
 /// hasn't arrived) is looked up once in the database, and unknown hashes are remembered briefly so a
 /// flood of bad keys can't turn into a flood of queries.
+///
+/// A rotated key with a grace period has two entries: its new secret's hash, and its previous secret's
+/// hash marked superseded and expiring when the grace period ends, so the old secret stops working at
+/// that instant on every gateway without any further notification.
 /// </summary>
 internal sealed partial class ApiKeyCache(NemoDatabase database, TimeProvider time, ILogger<ApiKeyCache> logger)
 {
     private const string SelectSql =
         """
-        SELECT k.key_hash, k.id, k.organization_id, k.team_id, k.user_id, coalesce(m.role, 'member'), k.status, k.expires_at
+        SELECT k.key_hash, k.id, k.organization_id, k.team_id, k.user_id, coalesce(m.role, 'member'), k.status, k.expires_at,
+               k.previous_key_hash, k.previous_expires_at
         FROM nemo.api_keys k
         JOIN nemo.organizations o ON o.id = k.organization_id AND o.status = 'active'
         LEFT JOIN nemo.memberships m ON m.user_id = k.user_id AND m.organization_id = k.organization_id
@@ -62,7 +67,12 @@ internal sealed partial class ApiKeyCache(NemoDatabase database, TimeProvider ti
         await using NpgsqlCommand command = database.DataSource.CreateCommand(SelectSql);
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
-            fresh[KeyHash.FromBytes(reader.GetFieldValue<byte[]>(0))] = Read(reader);
+        {
+            KeyEntry entry = Read(reader);
+            fresh[KeyHash.FromBytes(reader.GetFieldValue<byte[]>(0))] = entry;
+            if (Previous(reader, entry) is { } previous)
+                fresh[previous.Hash] = previous.Entry;
+        }
         _entries = fresh;
         LogReloaded(fresh.Count);
     }
@@ -89,10 +99,25 @@ internal sealed partial class ApiKeyCache(NemoDatabase database, TimeProvider ti
 
     private async Task<KeyEntry?> LoadOneAsync(KeyHash hash, CancellationToken cancellationToken)
     {
-        await using NpgsqlCommand command = database.DataSource.CreateCommand(SelectSql + " WHERE k.key_hash = @hash");
+        await using NpgsqlCommand command = database.DataSource.CreateCommand(SelectSql + " WHERE k.key_hash = @hash OR k.previous_key_hash = @hash");
         command.Parameters.AddWithValue("hash", hash.ToBytes());
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
+        if (!await reader.ReadAsync(cancellationToken))
+            return null;
+        KeyEntry entry = Read(reader);
+        if (KeyHash.FromBytes(reader.GetFieldValue<byte[]>(0)) == hash)
+            return entry;
+        return Previous(reader, entry) is { } previous && previous.Hash == hash ? previous.Entry : null;
+    }
+
+    /// <summary>The previous secret's entry while a rotation's grace period lasts (it expires by itself).</summary>
+    private static (KeyHash Hash, KeyEntry Entry)? Previous(NpgsqlDataReader reader, KeyEntry current)
+    {
+        if (reader.IsDBNull(8) || reader.IsDBNull(9))
+            return null;
+        DateTimeOffset graceEnds = reader.GetFieldValue<DateTimeOffset>(9);
+        DateTimeOffset expires = current.ExpiresAt is { } own && own < graceEnds ? own : graceEnds;
+        return (KeyHash.FromBytes(reader.GetFieldValue<byte[]>(8)), current with { ExpiresAt = expires, Superseded = true });
     }
 
     private static KeyEntry Read(NpgsqlDataReader reader) => new(

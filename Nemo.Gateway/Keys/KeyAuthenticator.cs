@@ -20,6 +20,7 @@ internal sealed class KeyAuthenticator(ApiKeyCache cache, TimeProvider time)
             {
                 Grains.Tenancy.KeyStatus.Revoked => "This API key has been revoked.",
                 Grains.Tenancy.KeyStatus.Disabled => "This API key is disabled.",
+                _ when key.Superseded => $"This API key was rotated and its previous secret stopped working at {key.ExpiresAt:O}; use the new secret.",
                 _ => $"This API key expired at {key.ExpiresAt:O}.",
             }));
         return (key, default);

@@ -1,0 +1,20 @@
+namespace Nemo.Gateway.Notifications;
+
+/// <summary>Delivery of notifications (budget thresholds) to organizations' webhook URLs, bound from <c>Nemo:Webhooks</c>.</summary>
+internal sealed class WebhookOptions
+{
+    /// <summary>How often the notification outbox is checked (default 2 s).</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long one delivery may take before it counts as failed (default 10 s).</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Attempts before a notification is given up (default 10).</summary>
+    public int MaxAttempts { get; set; } = 10;
+
+    /// <summary>Delay before the second attempt (default 10 s); doubles per attempt, at most <see cref="RetryMaxDelay"/>.</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Longest delay between attempts (default 1 h).</summary>
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromHours(1);
+}
