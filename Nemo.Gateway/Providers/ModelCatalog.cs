@@ -50,6 +50,9 @@ internal sealed class ModelCatalog
                         new ModelPrice(input, output), model.OutputCap, model.OutputLimitField);
             }
         }
+        if (errors.Count == 0 && models.Count == 0)
+            errors.Add("No model is configured: set Nemo:Providers:{name}:BaseUrl, ApiKey and Models:{model}:InputPerMillion/OutputPerMillion " +
+                "(e.g. Nemo__Providers__openai__BaseUrl=https://api.openai.com/v1), or run with ASPNETCORE_ENVIRONMENT=Demo for the demo catalog of appsettings.Demo.json.");
         if (errors.Count > 0)
             throw new InvalidOperationException("Invalid provider configuration:" + Environment.NewLine + string.Join(Environment.NewLine, errors.Select(e => "  - " + e)));
         return new ModelCatalog(models);

@@ -16,7 +16,8 @@ internal static class NemoEnvironment
             ["NEMO_MASTER_KEY"] = masterKey,
             ["Nemo__Providers__demo__BaseUrl"] = upstreamBaseUrl,
             ["Nemo__Providers__demo__ApiKey"] = DemoProviderKey,
-            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            // Demo: Nemo.Gateway/appsettings.Demo.json holds the demo provider's model catalog.
+            ["ASPNETCORE_ENVIRONMENT"] = "Demo",
         };
         if (role is not null)
         {

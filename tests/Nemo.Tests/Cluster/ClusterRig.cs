@@ -55,7 +55,7 @@ public sealed class ClusterRig : IAsyncDisposable
         {
             ["ConnectionStrings__Nemo"] = Database.ConnectionString,
             ["NEMO_MASTER_KEY"] = NemoTestHost.MasterKey,
-            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["ASPNETCORE_ENVIRONMENT"] = "Demo", // the demo provider catalog, Nemo.Gateway/appsettings.Demo.json
         };
         if (role == "gateway")
         {
