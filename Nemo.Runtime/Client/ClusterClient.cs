@@ -88,16 +88,9 @@ public sealed partial class ClusterClient
     {
         if (_local is not null && _local.Admits(request.OrganizationId))
         {
-            try
-            {
-                AuthorizeResult local = await _local.AuthorizeAsync(request, cancellationToken);
-                if (local.Outcome != AuthorizeOutcome.NotOwner)
-                    return local;
-            }
-            catch (SiloUnavailableException)
-            {
-                // retried below, with backoff, until the call deadline
-            }
+            AuthorizeResult? local = await TryLocalAsync(_local.AuthorizeAsync(request, cancellationToken), static r => r.Outcome == AuthorizeOutcome.NotOwner);
+            if (local is not null)
+                return local;
         }
         return await InvokeAsync(request.OrganizationId, request, static (silo, r, ct) => silo.AuthorizeAsync(r, ct),
             static r => r.Outcome == AuthorizeOutcome.NotOwner, cancellationToken);
@@ -115,20 +108,31 @@ public sealed partial class ClusterClient
     {
         if (_local is not null && _local.Serves(request.OrganizationId))
         {
-            try
-            {
-                SettleReply local = await _local.SettleAsync(request, cancellationToken);
-                if (local.Outcome != SettleOutcome.NotOwner)
-                    return local.Outcome;
-            }
-            catch (SiloUnavailableException)
-            {
-                // retried below; the ledger makes a repeated settle idempotent
-            }
+            SettleReply? local = await TryLocalAsync(_local.SettleAsync(request, cancellationToken), static r => r.Outcome == SettleOutcome.NotOwner);
+            if (local is not null)
+                return local.Outcome;
         }
         SettleReply reply = await InvokeAsync(request.OrganizationId, request, static (silo, r, ct) => silo.SettleAsync(r, ct),
             static r => r.Outcome == SettleOutcome.NotOwner, cancellationToken);
         return reply.Outcome;
+    }
+
+    /// <summary>
+    /// The in-process fast path, without the retry pipeline: its answer, or null when the partition
+    /// moved or storage failed meanwhile — then the caller goes through the pipeline, which retries
+    /// (every call is idempotent by request id).
+    /// </summary>
+    private static async ValueTask<T?> TryLocalAsync<T>(ValueTask<T> call, Func<T, bool> notOwner) where T : class
+    {
+        try
+        {
+            T result = await call;
+            return notOwner(result) ? null : result;
+        }
+        catch (SiloUnavailableException)
+        {
+            return null;
+        }
     }
 
     public async ValueTask ReleaseAsync(ReleaseRequest request, CancellationToken cancellationToken)

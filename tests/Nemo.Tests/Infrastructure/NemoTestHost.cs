@@ -52,21 +52,13 @@ public sealed class NemoTestHost : IAsyncDisposable
     /// <summary>Starts (or restarts) an all-in-one gateway process equivalent, in-process.</summary>
     public static async Task<WebApplication> StartGatewayAsync(string connectionString, string upstreamUrl, IDictionary<string, string?>? settings = null)
     {
-        string contentRoot = Directory.CreateTempSubdirectory("nemo-test-").FullName; // no appsettings.json: every setting is below
-        WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = contentRoot, Args = ["--urls", "http://127.0.0.1:0"] });
         var config = new Dictionary<string, string?>
         {
-            ["ConnectionStrings:Nemo"] = connectionString,
-            ["NEMO_MASTER_KEY"] = MasterKey,
             ["Nemo:Role"] = "all-in-one",
             ["Nemo:Gateway:SignupOpen"] = "true",
             ["Nemo:Gateway:MaxRequestBodyBytes"] = "65536",
             ["Nemo:Gateway:UpstreamTimeout"] = "00:00:20",
             ["Nemo:Spend:ReservationTtl"] = "00:05:00",
-            ["Nemo:Cluster:PartitionCount"] = "16",
-            ["Nemo:Cluster:LeaseDuration"] = "00:00:04",
-            ["Nemo:Cluster:RenewInterval"] = "00:00:01",
-            ["Nemo:Cluster:SafetyMargin"] = "00:00:01",
             ["Nemo:Providers:fake:BaseUrl"] = upstreamUrl + "/v1",
             ["Nemo:Providers:fake:ApiKey"] = "sk-fake-provider-key",
             ["Nemo:Providers:fake:Models:gpt-4o-mini:InputPerMillion"] = "0.15",
@@ -81,34 +73,46 @@ public sealed class NemoTestHost : IAsyncDisposable
         if (settings is not null)
             foreach ((string key, string? value) in settings)
                 config[key] = value;
-        builder.Configuration.AddInMemoryCollection(config);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        WebApplicationBuilder builder = CreateBuilder(connectionString, config);
         builder.AddNemoGateway();
         WebApplication app = builder.Build();
         app.MapNemoGateway();
-        await app.StartAsync();
-        NemoReadiness readiness = app.Services.GetRequiredService<NemoReadiness>();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (!readiness.Ready)
-            await Task.Delay(20, timeout.Token);
-        return app;
+        return await StartReadyAsync(app);
     }
 
     /// <summary>Starts a silo-only host, as Nemo.Silo's Program does, on its own loopback port.</summary>
     public static async Task<WebApplication> StartSiloAsync(string connectionString)
     {
-        string contentRoot = Directory.CreateTempSubdirectory("nemo-silo-").FullName;
+        WebApplicationBuilder builder = CreateBuilder(connectionString, new Dictionary<string, string?>());
+        builder.AddNemoSiloHost();
+        WebApplication app = builder.Build();
+        app.MapNemoSiloHost();
+        return await StartReadyAsync(app);
+    }
+
+    /// <summary>A host builder on an OS-assigned loopback port with no appsettings.json: every setting is given here.</summary>
+    private static WebApplicationBuilder CreateBuilder(string connectionString, Dictionary<string, string?> settings)
+    {
+        string contentRoot = Directory.CreateTempSubdirectory("nemo-test-").FullName;
         WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = contentRoot, Args = ["--urls", "http://127.0.0.1:0"] });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var config = new Dictionary<string, string?>
         {
             ["ConnectionStrings:Nemo"] = connectionString,
             ["NEMO_MASTER_KEY"] = MasterKey,
             ["Nemo:Cluster:PartitionCount"] = "16",
-        });
+            ["Nemo:Cluster:LeaseDuration"] = "00:00:04",
+            ["Nemo:Cluster:RenewInterval"] = "00:00:01",
+            ["Nemo:Cluster:SafetyMargin"] = "00:00:01",
+        };
+        foreach ((string key, string? value) in settings)
+            config[key] = value;
+        builder.Configuration.AddInMemoryCollection(config);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.AddNemoSiloHost();
-        WebApplication app = builder.Build();
-        app.MapNemoSiloHost();
+        return builder;
+    }
+
+    private static async Task<WebApplication> StartReadyAsync(WebApplication app)
+    {
         await app.StartAsync();
         NemoReadiness readiness = app.Services.GetRequiredService<NemoReadiness>();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
