@@ -12,8 +12,8 @@ namespace Nemo.Runtime.Partitions;
 /// Membership and partition leases of this silo, in PostgreSQL.
 ///
 /// Each round (every RenewInterval, or at once when another silo announces a change on
-/// <c>nemo_partitions</c>): write the heartbeat and renew the leases held, in one statement, then
-/// balance. A silo aims at its fair share, ceil(partitions / live silos), where a silo is live while its
+/// <c>nemo_partitions</c>): write the heartbeat, mark silos silent for two lease durations dead, and
+/// renew the leases held, in one round trip; then balance. A silo aims at its fair share, ceil(partitions / live silos), where a silo is live while its
 /// heartbeat is younger than LeaseDuration and it isn't shutting down:
 /// - below its share, it takes free or expired leases (epoch + 1) up to the share;
 /// - above its share while another live silo is below the floor share, it hands the excess off.
@@ -169,6 +169,9 @@ internal sealed partial class PartitionLeaseService(
         long sentAt = time.GetTimestamp();
         await using NpgsqlBatch batch = database.DataSource.CreateBatch();
         batch.BatchCommands.Add(Command("UPDATE nemo.silos SET heartbeat_at = now() WHERE silo_id = @id AND status = 'active'", ("id", silo.SiloId)));
+        // A silo whose heartbeat stopped for two lease durations crashed: record it, for every node to see.
+        batch.BatchCommands.Add(Command("UPDATE nemo.silos SET status = 'dead' WHERE status IN ('active', 'shutting_down') AND heartbeat_at < now() - 2 * @ttl",
+            ("ttl", options.LeaseDuration)));
         batch.BatchCommands.Add(Command(
             "UPDATE nemo.partition_leases SET expires_at = now() + @ttl WHERE owner_silo = @id AND expires_at > now() RETURNING partition, epoch",
             ("id", silo.SiloId), ("ttl", options.LeaseDuration)));

@@ -123,6 +123,9 @@ public sealed class ClusterTests
         Assert.True(servedAgain < TimeSpan.FromSeconds(10), $"the partition served again only after {servedAgain}");
         Assert.True(failed == 0, $"{failed} requests failed:\n{load.Failures()}\n{rig.Logs()}");
         await AssertEveryResponseHasExactlyOneLedgerRow(rig, load, tenant.OrganizationId);
+        // Every node can see the crash: the survivors mark the silent silo dead.
+        await WaitAsync(async () => await rig.Database.ScalarAsync<long>("SELECT count(*) FROM nemo.silos WHERE status = 'dead'") == 1,
+            TimeSpan.FromSeconds(10), Stopwatch.StartNew());
         // No write under the dead silo's epoch after it died: fencing makes the old epoch end with it.
         Assert.Equal(0L, await rig.Database.ScalarAsync<long>(
             "SELECT count(*) FROM nemo.usage_events WHERE partition = @p AND epoch = @e AND occurred_at > @killed",
