@@ -9,7 +9,8 @@ namespace Nemo.Runtime.Hosting;
 
 /// <summary>
 /// Kestrel listeners of a Nemo node. The public ones come from the usual <c>--urls</c> /
-/// <c>ASPNETCORE_URLS</c> (HTTP/1.1 and HTTP/2 over TLS-less connections means HTTP/1.1 in practice).
+/// <c>ASPNETCORE_URLS</c>, HTTP/1.1 (TLS is terminated in front of Nemo, and cleartext HTTP/2 needs
+/// prior knowledge that ordinary clients don't have).
 /// A node that hosts a silo adds one more, HTTP/2-only, for silo calls (<c>Nemo:Cluster:SiloUrl</c>,
 /// default an ephemeral loopback port): Kestrel speaks cleartext HTTP/2 (h2c, prior knowledge) only on
 /// an endpoint limited to HTTP/2, and health probes and clients need HTTP/1.1 — so the two can't share
@@ -27,7 +28,7 @@ public static class NemoListeners
             kestrel.AddServerHeader = false;
             string urls = context.Configuration["urls"] ?? "http://localhost:5000";
             foreach (string url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-                Listen(kestrel, url, "urls", listen => listen.Protocols = HttpProtocols.Http1AndHttp2);
+                Listen(kestrel, url, "urls", listen => listen.Protocols = HttpProtocols.Http1); // no TLS here: HTTP/2 would need ALPN
             if (hostsSilo)
             {
                 string siloUrl = context.Configuration["Nemo:Cluster:SiloUrl"] ?? "http://127.0.0.1:0";

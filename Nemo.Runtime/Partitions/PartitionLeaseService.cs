@@ -213,6 +213,7 @@ internal sealed partial class PartitionLeaseService(
         await using NpgsqlBatch batch = database.DataSource.CreateBatch();
         batch.BatchCommands.Add(Command(
             """
+            WITH acquired AS (
             UPDATE nemo.partition_leases l SET owner_silo = @id, epoch = l.epoch + 1, expires_at = now() + @ttl
             FROM (
                 SELECT partition, owner_silo AS previous FROM nemo.partition_leases
@@ -221,8 +222,14 @@ internal sealed partial class PartitionLeaseService(
                 FOR UPDATE SKIP LOCKED) free
             WHERE l.partition = free.partition
             RETURNING l.partition, l.epoch, free.previous IS NOT NULL
-            """, ("id", silo.SiloId), ("ttl", options.LeaseDuration), ("wanted", wanted)));
-        batch.BatchCommands.Add(Command("SELECT pg_notify(@channel, @id::text)", ("channel", Channel), ("id", silo.SiloId)));
+            ), announced AS (
+                -- Wake the other nodes only when leases actually moved: with ceil(partitions / silos) as
+                -- the share, some silo always stays below it, and an unconditional notification would
+                -- make every node run rounds back to back.
+                SELECT pg_notify(@channel, @id::text) FROM (SELECT 1 FROM acquired LIMIT 1) moved
+            )
+            SELECT acquired.* FROM acquired LEFT JOIN announced ON true
+            """, ("id", silo.SiloId), ("ttl", options.LeaseDuration), ("wanted", wanted), ("channel", Channel)));
         int acquired = 0;
         await using (NpgsqlDataReader reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
