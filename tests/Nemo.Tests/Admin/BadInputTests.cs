@@ -67,6 +67,12 @@ public sealed class BadInputTests(NemoHostFixture fixture) : IClassFixture<NemoH
         { Owner, "POST", "/v1/invitations", "{\"email\":\"a@b.co\",\"team_id\":\"RANDOM\"}", 404, "team_not_found", "team_id" },
         { Owner, "POST", "/v1/invitations", "{\"email\":[\"a@b.co\"]}", 400, "invalid_type", "email" },
         { Owner, "DELETE", "/v1/invitations/RANDOM", null, 404, "invitation_not_found", null },
+        { Owner, "POST", "/v1/invitations/bulk", "email\nHUGE@example.com\n", 413, "request_too_large", null },
+        { Owner, "POST", "/v1/invitations/bulk", "name,email\nx,a@b.co\n", 400, "invalid_csv", null },
+        { Owner, "POST", "/v1/invitations/bulk", "email,team_id\na@b.co,RANDOM\n", 404, "team_not_found", "team_id" },
+        { Nobody, "POST", "/v1/invitations/decline", "{}", 400, "missing_required_parameter", "token" },
+        { Nobody, "POST", "/v1/invitations/decline", "{\"token\":\"nemo_inv_0000000000000000000000000000000000000000000\"}", 404, "invitation_not_found", "token" },
+        { Nobody, "POST", "/v1/invitations/accept", "{\"token\":\"HUGE\",\"email\":\"a@b.co\"}", 413, "request_too_large", null },
 
         { Owner, "POST", "/v1/keys", "{}", 400, "missing_required_parameter", "name" },
         { Owner, "POST", "/v1/keys", "{\"name\":\"k\",\"expires_at\":\"2001-01-01T00:00:00Z\"}", 400, "invalid_value", "expires_at" },
@@ -120,6 +126,9 @@ public sealed class BadInputTests(NemoHostFixture fixture) : IClassFixture<NemoH
         { Operator, "PATCH", "/v1/admin/organizations/ORG", "{\"fee_basis_points\":10001}", 400, "invalid_value", "fee_basis_points" },
         { Operator, "GET", "/v1/admin/organizations/RANDOM", null, 404, "organization_not_found", null },
         { Operator, "GET", "/v1/admin/organizations?limit=0", null, 400, "invalid_value", "limit" },
+        { Owner, "GET", "/v1/audit?limit=abc", null, 400, "invalid_value", "limit" },
+        { Owner, "GET", "/v1/audit?after=%25%25", null, 400, "invalid_value", "after" },
+        { Nobody, "POST", "/v1/signup", "{\"email\":\"HUGE\",\"organization_name\":\"X\"}", 413, "request_too_large", null },
     };
 
     [Theory]
@@ -135,7 +144,7 @@ public sealed class BadInputTests(NemoHostFixture fixture) : IClassFixture<NemoH
         long users = await fixture.Database.ScalarAsync<long>("SELECT count(*) FROM nemo.organizations");
 
         using HttpRequestMessage request = AdminHttp.Request(new HttpMethod(method), Fill(path), bearer,
-            body is null ? null : new StringContent(Fill(body), Encoding.UTF8, "application/json"));
+            body is null ? null : new StringContent(Fill(body), Encoding.UTF8, path.EndsWith("/bulk", StringComparison.Ordinal) ? "text/csv" : "application/json"));
         using HttpResponseMessage response = await fixture.Host.Client.SendAsync(request);
         string text = await response.Content.ReadAsStringAsync();
 
