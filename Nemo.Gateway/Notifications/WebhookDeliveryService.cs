@@ -22,9 +22,11 @@ internal sealed partial class WebhookDeliveryService(NemoDatabase database, Time
 {
     private const int BatchSize = 50;
 
+    // The timeout is applied per delivery (not here), so constructing the service never reads options
+    // before start-up validation has reported every invalid setting at once.
     private readonly HttpClient _http = new(new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
     {
-        Timeout = options.Value.Timeout,
+        Timeout = Timeout.InfiniteTimeSpan,
     };
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -89,14 +91,16 @@ internal sealed partial class WebhookDeliveryService(NemoDatabase database, Time
         request.Headers.TryAddWithoutValidation("x-nemo-delivery", $"ntf_{notification.Id}");
         request.Headers.TryAddWithoutValidation("x-nemo-attempt", notification.Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture));
         request.Headers.UserAgent.ParseAdd("Nemo-Webhooks/1");
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.Value.Timeout);
         try
         {
-            using HttpResponseMessage response = await _http.SendAsync(request, cancellationToken);
+            using HttpResponseMessage response = await _http.SendAsync(request, timeout.Token);
             return response.IsSuccessStatusCode ? null : $"the endpoint answered {(int)response.StatusCode}";
         }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            return ex is TaskCanceledException ? $"no answer within {options.Value.Timeout.TotalSeconds:0.#} s (Nemo:Webhooks:Timeout)" : ex.Message;
+            return ex is OperationCanceledException ? $"no answer within {options.Value.Timeout.TotalSeconds:0.#} s (Nemo:Webhooks:Timeout)" : ex.Message;
         }
     }
 

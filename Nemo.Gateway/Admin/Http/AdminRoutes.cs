@@ -1,8 +1,11 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Nemo.Gateway.Errors;
 using Nemo.Grains.Tenancy;
+using Nemo.Runtime.Transport;
+using Npgsql;
 
 namespace Nemo.Gateway.Admin.Http;
 
@@ -10,6 +13,7 @@ namespace Nemo.Gateway.Admin.Http;
 /// Every admin route declares who may call it, and a filter enforces it server-side before the
 /// handler runs: <see cref="Members"/> (a member's key with at least a role), <see cref="Operator"/>
 /// (the master key) or <see cref="Anyone"/> (signup and invitation tokens, which carry their own proof).
+/// The filters also turn an unreachable database or silo into a 503 in OpenAI's shape.
 /// </summary>
 internal static class AdminRoutes
 {
@@ -25,7 +29,7 @@ internal static class AdminRoutes
             if (caller.Role < minimum)
                 return AdminErrors.RoleRequired(what, RolesFrom(minimum)).ToResult();
             caller.AttachTo(http);
-            return await next(context);
+            return await GuardedAsync(context, next);
         });
 
     public static TBuilder Operator<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
@@ -36,15 +40,41 @@ internal static class AdminRoutes
             if (!http.RequestServices.GetRequiredService<AdminAuthenticator>().IsOperator(http.Request))
                 return OpenAIError.Unauthorized("This route needs the operator's master key (NEMO_MASTER_KEY).").ToResult();
             AdminCaller.Operator(AdminAuthenticator.IpOf(http)).AttachTo(http);
-            return await next(context);
+            return await GuardedAsync(context, next);
         });
 
     public static TBuilder Anyone<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
         builder.AddEndpointFilter(async (context, next) =>
         {
             StampRequestId(context.HttpContext);
-            return await next(context);
+            return await GuardedAsync(context, next);
         });
+
+    /// <summary>
+    /// Infrastructure failures as 503s. A mutation commits before its grains are refreshed, so when the
+    /// silo can't be reached the change may already be saved: the message says so, and every admin
+    /// mutation is safe to retry (the retry refreshes the grains).
+    /// </summary>
+    private static async ValueTask<object?> GuardedAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        try
+        {
+            return await next(context);
+        }
+        catch (SiloUnavailableException ex)
+        {
+            AdminLog.SiloUnavailable(Logger(context.HttpContext), ex);
+            return OpenAIError.Unavailable(
+                "The cluster could not be reached to apply this at once; the change may already be saved. Retry the request (it is safe to repeat).").ToResult();
+        }
+        catch (NpgsqlException ex) when (ex is not PostgresException { IsTransient: false })
+        {
+            AdminLog.DatabaseUnavailable(Logger(context.HttpContext), ex);
+            return OpenAIError.Unavailable("The database could not be reached and the request was not completed; retry it.").ToResult();
+        }
+    }
+
+    private static ILogger Logger(HttpContext http) => http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Nemo.Gateway.Admin");
 
     private static void StampRequestId(HttpContext http) => http.Response.Headers["x-nemo-request-id"] = Guid.CreateVersion7().ToString();
 

@@ -20,14 +20,16 @@ internal sealed class UsageStore(AdminDatabase database, TimeProvider time)
         (UsageWindow? window, Nemo.Gateway.Errors.OpenAIError error) = await UsageWindow.ResolveAsync(session, raw, time.GetUtcNow(), cancellationToken);
         if (window is null)
             return (null, [], error);
-        string expression = UsageGrouping.Expression(groupBy)!;
-        string order = groupBy == "day" ? "1" : "5 DESC, 1";
+        string order = groupBy == "day" ? "g.k" : "g.cost DESC, g.k";
         List<UsageRow> rows = await session.ListAsync(
             $"""
-            SELECT {expression}, count(*), sum(e.prompt_tokens)::bigint, sum(e.completion_tokens)::bigint, sum(e.cost)::bigint
-            FROM nemo.usage_events e
-            WHERE e.organization_id = @org AND e.occurred_at >= @from AND e.occurred_at < @to AND (@key::uuid IS NULL OR e.key_id = @key)
-            GROUP BY 1 ORDER BY {order}
+            SELECT {UsageGrouping.Shown(groupBy)}, g.requests, g.prompt, g.completion, g.cost
+            FROM (SELECT {UsageGrouping.Expression(groupBy)} AS k, count(*) AS requests, sum(e.prompt_tokens)::bigint AS prompt,
+                         sum(e.completion_tokens)::bigint AS completion, sum(e.cost)::bigint AS cost
+                  FROM nemo.usage_events e
+                  WHERE e.organization_id = @org AND e.occurred_at >= @from AND e.occurred_at < @to AND (@key::uuid IS NULL OR e.key_id = @key)
+                  GROUP BY 1) g
+            ORDER BY {order}
             """,
             r => new UsageRow(r.IsDBNull(0) ? null : r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), AdminJson.Money(r.GetInt64(4))),
             cancellationToken, ("org", organizationId), ("from", window.From), ("to", window.To), ("tz", window.Timezone), ("key", keyId));
@@ -50,9 +52,12 @@ internal sealed class UsageStore(AdminDatabase database, TimeProvider time)
               WHERE e.organization_id = @org AND e.occurred_at >= @from AND e.occurred_at < @to ORDER BY e.occurred_at, e.seq
               """
             : $"""
-              SELECT {UsageGrouping.Expression(groupBy)}, count(*), sum(e.prompt_tokens)::bigint, sum(e.completion_tokens)::bigint, sum(e.cost)::bigint
-              FROM nemo.usage_events e
-              WHERE e.organization_id = @org AND e.occurred_at >= @from AND e.occurred_at < @to GROUP BY 1 ORDER BY 1
+              SELECT {UsageGrouping.Shown(groupBy)}, g.requests, g.prompt, g.completion, g.cost
+              FROM (SELECT {UsageGrouping.Expression(groupBy)} AS k, count(*) AS requests, sum(e.prompt_tokens)::bigint AS prompt,
+                           sum(e.completion_tokens)::bigint AS completion, sum(e.cost)::bigint AS cost
+                    FROM nemo.usage_events e
+                    WHERE e.organization_id = @org AND e.occurred_at >= @from AND e.occurred_at < @to GROUP BY 1) g
+              ORDER BY 1
               """;
         string header = groupBy is null
             ? "request_id,occurred_at,key_id,user_id,team_id,customer_id,model,endpoint,prompt_tokens,completion_tokens,cost_usd,latency_ms,status_code"
