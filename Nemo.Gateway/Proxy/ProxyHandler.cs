@@ -95,14 +95,10 @@ internal sealed class ProxyHandler(
         HttpResponse response = context.Response;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         timeout.CancelAfter(options.UpstreamTimeout);
-        UpstreamCall call = await UpstreamCall.StartAsync(upstream, admission, timeout.Token, context.RequestAborted);
-        using HttpResponseMessage? upstreamResponse = call.Response;
-        if (upstreamResponse is null || !upstreamResponse.IsSuccessStatusCode)
-        {
-            await spend.ReleaseAsync(admission);
-            await call.WriteFailureAsync(response, options.MaxResponseBodyBytes);
+        using UpstreamCall call = await UpstreamCall.StartAsync(upstream, admission, timeout.Token, context.RequestAborted);
+        if (await call.ReleaseIfFailedAsync(spend, admission, response, options.MaxResponseBodyBytes))
             return;
-        }
+        HttpResponseMessage upstreamResponse = call.Response!;
 
         byte[] payload;
         try

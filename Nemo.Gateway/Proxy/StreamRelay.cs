@@ -26,14 +26,10 @@ internal sealed class StreamRelay(UpstreamHttp upstream, SpendRecorder spend, Ga
         CancellationToken clientAborted = context.RequestAborted;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(clientAborted);
         timeout.CancelAfter(options.UpstreamTimeout);
-        UpstreamCall call = await UpstreamCall.StartAsync(upstream, admission, timeout.Token, clientAborted);
-        using HttpResponseMessage? upstreamResponse = call.Response;
-        if (upstreamResponse is null || !upstreamResponse.IsSuccessStatusCode)
-        {
-            await spend.ReleaseAsync(admission);
-            await call.WriteFailureAsync(response, options.MaxResponseBodyBytes);
+        using UpstreamCall call = await UpstreamCall.StartAsync(upstream, admission, timeout.Token, clientAborted);
+        if (await call.ReleaseIfFailedAsync(spend, admission, response, options.MaxResponseBodyBytes))
             return;
-        }
+        HttpResponseMessage upstreamResponse = call.Response!;
 
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "text/event-stream; charset=utf-8";

@@ -9,7 +9,7 @@ namespace Nemo.Gateway.Proxy;
 /// failure or a provider 5xx (502), or a provider 4xx, which is passed through with the provider's
 /// error body when that body is an OpenAI-shaped error.
 /// </summary>
-internal sealed class UpstreamCall
+internal sealed class UpstreamCall : IDisposable
 {
     private UpstreamCall(HttpResponseMessage? response, OpenAIError? failure)
     {
@@ -48,8 +48,22 @@ internal sealed class UpstreamCall
         ? new OpenAIError(StatusCodes.Status504GatewayTimeout, "upstream_error", "upstream_timeout", "The upstream provider did not finish its response within Nemo:Gateway:UpstreamTimeout.")
         : new OpenAIError(StatusCodes.Status502BadGateway, "upstream_error", "upstream_cut", "The upstream provider's response broke off before it was complete.");
 
-    /// <summary>Writes the failure (only for a failed call or a non-2xx response).</summary>
-    public async Task WriteFailureAsync(HttpResponse response, long maxBody)
+    /// <summary>
+    /// For a failed call or a non-2xx response: gives the reservation back (no tokens were produced),
+    /// writes the failure to the client and returns true. Otherwise <see cref="Response"/> is a success.
+    /// </summary>
+    public async Task<bool> ReleaseIfFailedAsync(SpendRecorder spend, Admission admission, HttpResponse response, long maxBody)
+    {
+        if (Response is { IsSuccessStatusCode: true })
+            return false;
+        await spend.ReleaseAsync(admission);
+        await WriteFailureAsync(response, maxBody);
+        return true;
+    }
+
+    public void Dispose() => Response?.Dispose();
+
+    private async Task WriteFailureAsync(HttpResponse response, long maxBody)
     {
         if (Failure is { } failure)
         {

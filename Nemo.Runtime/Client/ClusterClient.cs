@@ -73,9 +73,6 @@ public sealed partial class ClusterClient
             .Build();
     }
 
-    /// <summary>Requests admitted through this client and not yet settled or released.</summary>
-    public int InFlightCount => _inFlight.Count;
-
     public async ValueTask<AuthorizeResult> AuthorizeAsync(AuthorizeRequest request, CancellationToken cancellationToken)
     {
         AuthorizeResult result = await AuthorizeCoreAsync(request, cancellationToken);

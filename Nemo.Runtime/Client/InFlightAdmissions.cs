@@ -18,8 +18,6 @@ internal sealed class InFlightAdmissions(TimeProvider time, TimeSpan reservation
         public volatile bool Settling;
     }
 
-    public int Count => _entries.Count;
-
     public void Admitted(AuthorizeRequest request) =>
         _entries[request.RequestId] = new Entry(request, PartitionMap.PartitionOf(request.OrganizationId, partitionCount), time.GetUtcNow());
 

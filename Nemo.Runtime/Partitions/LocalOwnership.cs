@@ -78,18 +78,6 @@ public sealed class LocalOwnership(TimeProvider time, ClusterOptions options)
         return true;
     }
 
-    public int ServedCount
-    {
-        get
-        {
-            int count = 0;
-            for (int p = 0; p < _owned.Length; p++)
-                if (Serves(p))
-                    count++;
-            return count;
-        }
-    }
-
     public IReadOnlyList<int> HeldPartitions()
     {
         var held = new List<int>();

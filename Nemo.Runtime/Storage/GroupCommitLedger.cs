@@ -42,11 +42,6 @@ internal sealed partial class GroupCommitLedger : IUsageLedger, IAsyncDisposable
         _writers = Enumerable.Range(0, Math.Max(1, options.Writers)).Select(_ => Task.Run(WriteLoopAsync)).ToArray();
     }
 
-    /// <summary>Number of statements written so far (one per batch), for tests and metrics.</summary>
-    public long BatchesWritten => Interlocked.Read(ref _batches);
-
-    private long _batches;
-
     public Task<AppendOutcome> AppendAsync(SettleRequest usage, DateTimeOffset occurredAt, CancellationToken cancellationToken)
     {
         int partition = PartitionMap.PartitionOf(usage.OrganizationId, _cluster.PartitionCount);
@@ -96,7 +91,6 @@ internal sealed partial class GroupCommitLedger : IUsageLedger, IAsyncDisposable
                 {
                     statement ??= await AppendStatement.OpenAsync(_database, _silo.SiloId);
                     await WriteBatchAsync(statement, batch);
-                    Interlocked.Increment(ref _batches);
                 }
                 catch (Exception ex)
                 {
