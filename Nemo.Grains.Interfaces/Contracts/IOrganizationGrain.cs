@@ -1,14 +1,52 @@
+using Nemo.Grains.Spend;
 using Nemo.Grains.Tenancy;
 
 namespace Nemo.Grains.Contracts;
 
-/// <summary>Credit balance, plan and the organization's RPM/TPM buckets. Key: the organization id.</summary>
-public interface IOrganizationGrain : ISpendScopeGrain
+/// <summary>
+/// One organization's live spend state — credits, its teams', keys' and budgets' limits, RPM/TPM
+/// buckets and the reservations of requests in flight — as one Orleans grain keyed by the
+/// organization id. A gateway makes exactly one call to authorize a request and one to settle it.
+/// Every call is idempotent by request id: a call that timed out has an unknown outcome and is retried
+/// with the same id.
+/// </summary>
+[Alias("nemo.organization")]
+public interface IOrganizationGrain : IGrainWithGuidKey
 {
-    public const string TypeName = "org";
+    /// <summary>Check-and-reserve on every scope of the request, all or nothing.</summary>
+    [Alias("authorize")]
+    Task<AuthorizeResult> Authorize(AuthorizeRequest request);
 
-    /// <summary>The budget scopes that exist for a request of this team, key and customer.</summary>
-    ValueTask<IReadOnlyList<BudgetScope>> BudgetsFor(Guid teamId, Guid keyId, string? customerId);
+    /// <summary>
+    /// Makes the usage event durable, then releases the reservation and debits the actual cost.
+    /// Returns once durable; a second settle of the same request id changes nothing.
+    /// </summary>
+    [Alias("settle")]
+    Task<SettleOutcome> Settle(SettleRequest request);
 
-    ValueTask<CreditsView> GetCredits();
+    /// <summary>Gives a reservation back (no tokens were produced); found by request id alone.</summary>
+    [Alias("release")]
+    Task<bool> Release(Guid requestId);
+
+    /// <summary>
+    /// Holds again reservations a gateway was admitted for by an activation that ended without
+    /// handing them over (a crashed silo): added without checks, since the requests are already
+    /// upstream, unless already settled.
+    /// </summary>
+    [Alias("reassert")]
+    Task<bool> Reassert(AuthorizeRequest[] requests);
+
+    [Alias("credits")]
+    Task<CreditsView> GetCredits();
+
+    [Alias("budget")]
+    Task<BudgetView> GetBudget(BudgetScope scope);
+
+    /// <summary>Re-reads configuration (status, limits, budgets) after an administrative change.</summary>
+    [Alias("refresh")]
+    Task Refresh(ScopeChange change);
+
+    /// <summary>Drops the activation (the organization was deleted): nothing more is admitted until re-read.</summary>
+    [Alias("deactivate")]
+    Task Deactivate();
 }

@@ -1,6 +1,7 @@
 namespace Nemo.Grains.Spend;
 
 /// <summary>The expected per-request outcomes of an authorization: values, not exceptions.</summary>
+[GenerateSerializer, Alias("nemo.authorize-outcome")]
 public enum AuthorizeOutcome
 {
     Admitted = 0,
@@ -12,6 +13,9 @@ public enum AuthorizeOutcome
     PaymentRequired = 3,
     /// <summary>429: an RPM/TPM bucket is empty.</summary>
     RateLimited = 4,
-    /// <summary>The silo asked does not own the partition (any more): refresh routing and retry.</summary>
-    NotOwner = 5,
+    /// <summary>
+    /// The activation asked was fenced (a newer activation of the organization exists) or could not
+    /// confirm it is the only one: nothing was reserved; retry, and the call reaches the current one.
+    /// </summary>
+    Fenced = 5,
 }

@@ -1,9 +1,10 @@
 namespace Nemo.Grains.Spend;
 
 /// <summary>
-/// What a gateway asks the silo that owns the organization's partition before forwarding a request.
-/// <see cref="CostUpperBound"/> is in nanos and can't be exceeded by the settled cost (DESIGN §4).
+/// What a gateway asks the organization's grain before forwarding a request.
+/// <see cref="CostUpperBound"/> is in nanos and can't be exceeded by the settled cost (docs/ARCHITECTURE.md, "Money").
 /// </summary>
+[GenerateSerializer, Immutable, Alias("nemo.authorize-request")]
 public sealed record AuthorizeRequest(
     Guid RequestId,
     Guid OrganizationId,

@@ -1,5 +1,6 @@
 namespace Nemo.Grains.Spend;
 
+[GenerateSerializer, Immutable, Alias("nemo.authorize-result")]
 public sealed record AuthorizeResult(
     AuthorizeOutcome Outcome,
     string? Code,
@@ -11,5 +12,5 @@ public sealed record AuthorizeResult(
 
     public static AuthorizeResult Admit(RateLimitSnapshot limits) => new(AuthorizeOutcome.Admitted, null, null, limits, 0);
 
-    public static AuthorizeResult NotOwner(string message) => new(AuthorizeOutcome.NotOwner, "not_owner", message, default, 0);
+    public static AuthorizeResult Fenced(string message) => new(AuthorizeOutcome.Fenced, "fenced", message, default, 0);
 }

@@ -4,6 +4,7 @@ namespace Nemo.Grains.Spend;
 /// The most constraining request and token buckets seen by an authorization, for OpenAI-style
 /// <c>x-ratelimit-*</c> headers. A limit of 0 means "no such bucket".
 /// </summary>
+[GenerateSerializer, Immutable, Alias("nemo.rate-limits")]
 public readonly record struct RateLimitSnapshot(
     long LimitRequests,
     long RemainingRequests,

@@ -4,6 +4,7 @@ namespace Nemo.Grains.Spend;
 /// The actual usage of an admitted request. Settling is idempotent by <see cref="RequestId"/>:
 /// retrying it any number of times leaves exactly one usage event.
 /// </summary>
+[GenerateSerializer, Immutable, Alias("nemo.settle-request")]
 public sealed record SettleRequest(
     Guid RequestId,
     Guid OrganizationId,

@@ -1,7 +1,7 @@
 namespace Nemo.Grains.Spend;
 
 /// <summary>Why a usage event's figures are not the provider's own report.</summary>
-[Flags]
+[Flags, GenerateSerializer, Alias("nemo.usage-flags")]
 public enum UsageFlags
 {
     None = 0,

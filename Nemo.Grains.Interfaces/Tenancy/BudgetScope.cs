@@ -1,5 +1,6 @@
 namespace Nemo.Grains.Tenancy;
 
+[GenerateSerializer, Alias("nemo.budget-scope-kind")]
 public enum BudgetScopeKind
 {
     Organization = 0,
@@ -9,6 +10,7 @@ public enum BudgetScopeKind
 }
 
 /// <summary>One spend ceiling's scope inside an organization. For customers the id is the caller's string.</summary>
+[GenerateSerializer, Immutable, Alias("nemo.budget-scope")]
 public readonly record struct BudgetScope(BudgetScopeKind Kind, string Id)
 {
     public static string KindName(BudgetScopeKind kind) => kind switch

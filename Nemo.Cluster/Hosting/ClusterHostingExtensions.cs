@@ -1,0 +1,155 @@
+using System.Data.Common;
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Nemo.Cluster.Calls;
+using Nemo.Grains.Fencing;
+using Nemo.Grains.Organization;
+using Nemo.Grains.Placement;
+using Nemo.Grains.Spend;
+using Nemo.Persistence;
+using Nemo.Persistence.Database;
+using Npgsql;
+using Orleans.Configuration;
+using Orleans;
+using Orleans.Hosting;
+
+namespace Nemo.Cluster.Hosting;
+
+/// <summary>
+/// Wiring of Nemo on Microsoft Orleans. <see cref="AddNemoSilo"/> makes the process a silo (Nemo.Silo,
+/// and the all-in-one gateway, whose calls then stay in-process); <see cref="AddNemoClusterClient"/>
+/// makes a split gateway an Orleans client that hosts no grain. Both use ADO.NET clustering on Nemo's
+/// PostgreSQL, whose tables Nemo's own migrations create before Orleans starts.
+/// </summary>
+public static class ClusterHostingExtensions
+{
+    /// <summary>The ADO.NET provider invariant Orleans resolves through <see cref="DbProviderFactories"/>.</summary>
+    public const string Invariant = "Npgsql";
+
+    public static IHostApplicationBuilder AddNemoSilo(this IHostApplicationBuilder builder)
+    {
+        IConfiguration configuration = builder.Configuration;
+        NemoClusterOptions cluster = BindClusterOptions(builder);
+        string connectionString = PersistenceServiceCollectionExtensions.ConnectionString(configuration);
+        builder.Services.AddNemoDatabase(configuration); // before Orleans: its tables come from the migrations
+        builder.Services.AddNemoGrainStorage(configuration);
+        builder.Services.AddOptions<FencingOptions>().BindConfiguration("Nemo:Fencing").ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<FencingOptions>, FencingOptionsValidator>();
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<FencingOptions>>().Value);
+        builder.Services.AddSingleton<ActivationLeases>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ActivationLeases>());
+        AddSpendOptions(builder);
+
+        int siloPort = FreePorts.Resolve(cluster.SiloPort, cluster.ListenIp);
+        int gatewayPort = FreePorts.Resolve(cluster.GatewayPort, cluster.ListenIp);
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = cluster.ClusterId;
+                o.ServiceId = cluster.ServiceId;
+            });
+            silo.Configure<EndpointOptions>(o =>
+            {
+                o.AdvertisedIPAddress = cluster.AdvertisedIp;
+                o.SiloPort = siloPort;
+                o.GatewayPort = gatewayPort;
+                o.SiloListeningEndpoint = new IPEndPoint(cluster.ListenIp, siloPort);
+                o.GatewayListeningEndpoint = new IPEndPoint(cluster.ListenIp, gatewayPort);
+            });
+            silo.UseAdoNetClustering(o =>
+            {
+                o.Invariant = Invariant;
+                o.ConnectionString = connectionString;
+            });
+            silo.AddAdoNetGrainStorage(NemoStorage.Grains, o =>
+            {
+                o.Invariant = Invariant;
+                o.ConnectionString = connectionString;
+            });
+            silo.Configure<ClusterMembershipOptions>(o =>
+            {
+                o.ProbeTimeout = cluster.ProbeTimeout;
+                o.NumMissedProbesLimit = cluster.NumMissedProbesLimit;
+            });
+            silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = cluster.ResponseTimeout);
+            silo.AddPlacementDirector<OrganizationPlacement, OrganizationPlacementDirector>();
+            if (cluster.TlsEnabled)
+                ClusterTls.Configure(silo, cluster);
+            silo.AddStartupTask<MarkJoinedTask>(ServiceLifecycleStage.Active);
+        });
+        AddCommon(builder, cluster);
+        return builder;
+    }
+
+    public static IHostApplicationBuilder AddNemoClusterClient(this IHostApplicationBuilder builder)
+    {
+        IConfiguration configuration = builder.Configuration;
+        NemoClusterOptions cluster = BindClusterOptions(builder);
+        string connectionString = PersistenceServiceCollectionExtensions.ConnectionString(configuration);
+        builder.Services.AddNemoDatabase(configuration);
+        AddSpendOptions(builder);
+        builder.UseOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = cluster.ClusterId;
+                o.ServiceId = cluster.ServiceId;
+            });
+            client.UseAdoNetClustering(o =>
+            {
+                o.Invariant = Invariant;
+                o.ConnectionString = connectionString;
+            });
+            client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = cluster.ResponseTimeout);
+            // Silos may start after a gateway, or all be down for a while: keep trying; /readyz says not ready meanwhile.
+            client.UseConnectionRetryFilter(async (_, cancellationToken) =>
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+                return true;
+            });
+            if (cluster.TlsEnabled)
+                ClusterTls.Configure(client, cluster);
+        });
+        builder.Services.AddHostedService<MarkJoinedWhenStarted>();
+        AddCommon(builder, cluster);
+        return builder;
+    }
+
+    private static void AddCommon(IHostApplicationBuilder builder, NemoClusterOptions cluster)
+    {
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = cluster.ShutdownTimeout);
+        builder.Services.TryAddSingleton<NemoReadiness>();
+        builder.Services.AddSingleton(sp => new OrganizationCalls(sp.GetRequiredService<IGrainFactory>(), cluster,
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SpendOptions>(), sp.GetRequiredService<ILogger<OrganizationCalls>>()));
+        builder.Services.AddHostedService<UncleanActivationListener>();
+    }
+
+    private static NemoClusterOptions BindClusterOptions(IHostApplicationBuilder builder)
+    {
+        if (!DbProviderFactories.TryGetFactory(Invariant, out _))
+            DbProviderFactories.RegisterFactory(Invariant, NpgsqlFactory.Instance);
+        builder.Services.AddOptions<NemoClusterOptions>().BindConfiguration("Nemo:Cluster").ValidateDataAnnotations().ValidateOnStart();
+        // Orleans needs the values while the host is configured (ports, addresses), before options
+        // validation runs; bad values fail here with every problem listed.
+        var cluster = new NemoClusterOptions();
+        builder.Configuration.GetSection("Nemo:Cluster").Bind(cluster);
+        var results = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+        if (!System.ComponentModel.DataAnnotations.Validator.TryValidateObject(cluster, new(cluster), results, validateAllProperties: true))
+            throw new InvalidOperationException("Invalid cluster configuration:" + Environment.NewLine + string.Join(Environment.NewLine, results.Select(r => "  - " + r.ErrorMessage)));
+        builder.Services.AddSingleton(cluster);
+        return cluster;
+    }
+
+    private static void AddSpendOptions(IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<SpendOptions>().BindConfiguration("Nemo:Spend").ValidateOnStart();
+        builder.Services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<SpendOptions>>().Value);
+    }
+}
