@@ -1,10 +1,11 @@
-using Nemo.Runtime.Hosting;
+using Nemo.Cluster.Hosting;
 
+// A silo: hosts organizations' grains on Orleans; serves only /healthz and /readyz over HTTP.
 WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
-builder.AddNemoSiloHost();
+builder.AddNemoSilo();
 
 WebApplication app = builder.Build();
-app.MapNemoSiloHost();
+app.MapNemoHealth();
 app.Run();
 
 /// <summary>Entry point; public so tests can host a silo in-process.</summary>

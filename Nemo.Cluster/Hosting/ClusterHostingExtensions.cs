@@ -126,6 +126,7 @@ public static class ClusterHostingExtensions
     {
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = cluster.ShutdownTimeout);
         builder.Services.TryAddSingleton<NemoReadiness>();
+        builder.Services.AddNemoHealthChecks();
         builder.Services.AddSingleton(sp => new OrganizationCalls(sp.GetRequiredService<IGrainFactory>(), cluster,
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SpendOptions>(), sp.GetRequiredService<ILogger<OrganizationCalls>>()));
         builder.Services.AddHostedService<UncleanActivationListener>();

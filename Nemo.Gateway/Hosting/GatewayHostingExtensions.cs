@@ -6,12 +6,15 @@ using Nemo.Gateway.Admin;
 using Nemo.Gateway.Keys;
 using Nemo.Gateway.Providers;
 using Nemo.Gateway.Proxy;
-using Nemo.Grains.Authorization;
-using Nemo.Runtime.Hosting;
+using Nemo.Cluster.Hosting;
+using Nemo.Grains.Spend;
 
 namespace Nemo.Gateway.Hosting;
 
-/// <summary>Wiring of the gateway host; <c>Nemo:Role</c> = all-in-one (default: gateway + silo in one process) or gateway.</summary>
+/// <summary>
+/// Wiring of the gateway host; <c>Nemo:Role</c> = all-in-one (default: the gateway co-hosts an Orleans
+/// silo, so its grain calls stay in-process) or gateway (an Orleans client that hosts no grain).
+/// </summary>
 public static class GatewayHostingExtensions
 {
     public static bool IsAllInOne(IConfiguration configuration)
@@ -29,16 +32,17 @@ public static class GatewayHostingExtensions
     {
         IConfiguration configuration = builder.Configuration;
         bool allInOne = IsAllInOne(configuration);
-        builder.ConfigureNemoListeners(hostsSilo: allInOne);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
         builder.Host.UseDefaultServiceProvider(provider =>
         {
             provider.ValidateOnBuild = true;
             provider.ValidateScopes = true;
         });
         IServiceCollection services = builder.Services;
-        services.AddNemoCluster(configuration);
         if (allInOne)
-            services.AddNemoSilo(configuration);
+            builder.AddNemoSilo();
+        else
+            builder.AddNemoClusterClient();
 
         var gatewayOptions = configuration.GetSection("Nemo:Gateway").Get<GatewayOptions>() ?? new GatewayOptions();
         var spendOptions = configuration.GetSection("Nemo:Spend").Get<SpendOptions>() ?? new SpendOptions();
@@ -65,8 +69,6 @@ public static class GatewayHostingExtensions
         app.MapNemoHealth();
         app.MapNemoLlmApi();
         app.MapNemoAdminApi();
-        if (IsAllInOne(app.Configuration))
-            app.MapNemoSilo();
         return app;
     }
 }

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Nemo.Runtime.Storage;
+using Nemo.Persistence.Database;
 using Npgsql;
 
 namespace Nemo.Gateway.Keys;

@@ -4,7 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Nemo.Runtime.Storage;
+using Nemo.Persistence.Database;
 using Npgsql;
 
 namespace Nemo.Gateway.Notifications;

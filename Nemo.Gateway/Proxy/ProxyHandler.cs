@@ -5,8 +5,7 @@ using Nemo.Gateway.Hosting;
 using Nemo.Gateway.Keys;
 using Nemo.Gateway.Providers;
 using Nemo.Grains.Spend;
-using Nemo.Runtime.Client;
-using Nemo.Runtime.Transport;
+using Nemo.Cluster.Calls;
 
 namespace Nemo.Gateway.Proxy;
 
@@ -19,7 +18,7 @@ internal sealed class ProxyHandler(
     KeyAuthenticator authenticator,
     ModelCatalog catalog,
     RequestInspector inspector,
-    ClusterClient cluster,
+    OrganizationCalls cluster,
     UpstreamHttp upstream,
     SpendRecorder spend,
     StreamRelay streams,
@@ -67,7 +66,7 @@ internal sealed class ProxyHandler(
                     new AuthorizeRequest(requestId, key.OrganizationId, key.TeamId, key.KeyId, customer, model.Name, costUpper, request.TokenEstimate),
                     context.RequestAborted);
             }
-            catch (SiloUnavailableException ex)
+            catch (ClusterUnavailableException ex)
             {
                 await OpenAIError.Unavailable($"Nemo could not reach the silo that authorizes this organization: {ex.Message}").WriteAsync(response);
                 return;

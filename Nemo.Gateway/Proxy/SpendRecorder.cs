@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Nemo.Grains.Spend;
-using Nemo.Runtime.Client;
-using Nemo.Runtime.Transport;
+using Nemo.Cluster.Calls;
 
 namespace Nemo.Gateway.Proxy;
 
@@ -10,14 +9,14 @@ namespace Nemo.Gateway.Proxy;
 /// idempotent by request id) until acknowledged or the call deadline passes; the caller completes the
 /// response to its client only when this returns true.
 /// </summary>
-internal sealed partial class SpendRecorder(ClusterClient cluster, TimeProvider time, ILogger<SpendRecorder> logger)
+internal sealed partial class SpendRecorder(OrganizationCalls cluster, TimeProvider time, ILogger<SpendRecorder> logger)
 {
     public async Task<bool> SettleAsync(Admission admission, long promptTokens, long completionTokens, UsageFlags flags, int statusCode)
     {
         long cost = admission.Model.Price.Cost(promptTokens, completionTokens);
         if (cost > admission.CostUpperBound)
         {
-            // The reservation is the most this request may spend (DESIGN §4); never settle above it.
+            // The reservation is the most this request may spend (docs/ARCHITECTURE.md, "Money"); never settle above it.
             cost = admission.CostUpperBound;
             flags |= UsageFlags.CostCapped;
         }
@@ -30,7 +29,7 @@ internal sealed partial class SpendRecorder(ClusterClient cluster, TimeProvider 
             await cluster.SettleAsync(request, CancellationToken.None);
             return true;
         }
-        catch (SiloUnavailableException ex)
+        catch (ClusterUnavailableException ex)
         {
             LogSettleFailed(ex, admission.RequestId);
             return false;
@@ -42,10 +41,9 @@ internal sealed partial class SpendRecorder(ClusterClient cluster, TimeProvider 
     {
         try
         {
-            await cluster.ReleaseAsync(new ReleaseRequest(admission.RequestId, admission.Key.OrganizationId, admission.Key.TeamId,
-                admission.Key.KeyId, admission.Customer), CancellationToken.None);
+            await cluster.ReleaseAsync(admission.Key.OrganizationId, admission.RequestId, CancellationToken.None);
         }
-        catch (SiloUnavailableException ex)
+        catch (ClusterUnavailableException ex)
         {
             LogReleaseFailed(ex, admission.RequestId);
         }

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Nemo.Gateway.Errors;
 using Nemo.Gateway.Keys;
-using Nemo.Runtime.Storage;
+using Nemo.Persistence.Database;
 using Npgsql;
 
 namespace Nemo.Gateway.Admin.Http;

@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Nemo.Gateway.Errors;
 using Nemo.Grains.Tenancy;
-using Nemo.Runtime.Transport;
+using Nemo.Cluster.Calls;
 using Npgsql;
 
 namespace Nemo.Gateway.Admin.Http;
@@ -61,7 +61,7 @@ internal static class AdminRoutes
         {
             return await next(context);
         }
-        catch (SiloUnavailableException ex)
+        catch (ClusterUnavailableException ex)
         {
             AdminLog.SiloUnavailable(Logger(context.HttpContext), ex);
             return OpenAIError.Unavailable(

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 using Nemo.Grains.Tenancy;
-using Nemo.Runtime.Storage;
+using Nemo.Persistence.Database;
 using Npgsql;
 
 namespace Nemo.Gateway.Admin.Members;

@@ -6,7 +6,7 @@ using Nemo.Gateway.Admin.Http;
 using Nemo.Gateway.Admin.Storage;
 using Nemo.Gateway.Errors;
 using Nemo.Grains.Tenancy;
-using Nemo.Runtime.Storage;
+using Nemo.Persistence.Database;
 
 namespace Nemo.Gateway.Admin.Members;
 

@@ -1,7 +1,7 @@
 using Nemo.Gateway.Admin.Storage;
 using Nemo.Gateway.Keys;
 using Nemo.Grains.Tenancy;
-using Nemo.Runtime.Storage;
+using Nemo.Persistence.Database;
 
 namespace Nemo.Gateway.Admin.Members;
 

@@ -1,4 +1,4 @@
-using Nemo.Runtime.Storage;
+using Nemo.Persistence.Database;
 using Npgsql;
 
 namespace Nemo.Gateway.Admin.Storage;
