@@ -79,6 +79,7 @@ public static class ClusterHostingExtensions
             });
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = cluster.ResponseTimeout);
             silo.AddPlacementDirector<OrganizationPlacement, OrganizationPlacementDirector>();
+            silo.AddActivityPropagation(); // one trace per request: gateway → grain call → ledger
             if (cluster.TlsEnabled)
                 ClusterTls.Configure(silo, cluster);
             silo.AddStartupTask<MarkJoinedTask>(ServiceLifecycleStage.Active);
@@ -107,6 +108,7 @@ public static class ClusterHostingExtensions
                 o.ConnectionString = connectionString;
             });
             client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
+            client.AddActivityPropagation();
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = cluster.ResponseTimeout);
             // Silos may start after a gateway, or all be down for a while: keep trying; /readyz says not ready meanwhile.
             client.UseConnectionRetryFilter(async (_, cancellationToken) =>

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Nemo.Grains.Contracts;
-using Nemo.Runtime.Client;
+using Nemo.Cluster.Calls;
 using Nemo.Tests.Infrastructure;
 
 namespace Nemo.Tests.Admin;
@@ -11,7 +11,7 @@ public sealed class CreditsBillingTests(NemoHostFixture fixture) : IClassFixture
     private HttpClient Client => fixture.Host.Client;
 
     private Task<CreditsView> CreditsAsync(Guid organization) =>
-        fixture.Host.Get<ClusterClient>().GetCreditsAsync(organization, CancellationToken.None).AsTask();
+        fixture.Host.Get<OrganizationCalls>().GetCreditsAsync(organization, CancellationToken.None).AsTask();
 
     [Theory]
     [InlineData("payg", "100", "4", "104")]

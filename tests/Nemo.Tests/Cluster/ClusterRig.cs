@@ -33,10 +33,7 @@ public sealed class ClusterRig : IAsyncDisposable
     /// <summary>Settings every node gets (on top of the connection string, master key and provider catalog).</summary>
     public Dictionary<string, string> Settings { get; } = new()
     {
-        ["Nemo__Cluster__PartitionCount"] = "64",
-        ["Nemo__Cluster__LeaseDuration"] = "00:00:03",
-        ["Nemo__Cluster__RenewInterval"] = "00:00:01",
-        ["Nemo__Cluster__SafetyMargin"] = "00:00:01",
+        ["Logging__LogLevel__Orleans"] = "Warning",
     };
 
     public static async Task<ClusterRig> StartAsync(FakeUpstreamOptions? upstreamOptions = null)
@@ -49,10 +46,12 @@ public sealed class ClusterRig : IAsyncDisposable
         return new ClusterRig(database, upstream, upstreamOptions);
     }
 
-    private Dictionary<string, string> Environment(string role)
+    private Dictionary<string, string> Environment(string role, int clusterPort)
     {
         var environment = new Dictionary<string, string>(Settings)
         {
+            ["Nemo__Cluster__SiloPort"] = clusterPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Nemo__Cluster__GatewayPort"] = "0",
             ["ConnectionStrings__Nemo"] = Database.ConnectionString,
             ["NEMO_MASTER_KEY"] = NemoTestHost.MasterKey,
             ["ASPNETCORE_ENVIRONMENT"] = "Demo", // the demo provider catalog, Nemo.Gateway/appsettings.Demo.json
@@ -72,7 +71,8 @@ public sealed class ClusterRig : IAsyncDisposable
 
     private async Task<NodeProcess> StartAsync(string role, string project)
     {
-        NodeProcess node = NodeProcess.Start(role, project, Environment(role), _logDirectory);
+        int clusterPort = NodeProcess.FreePort();
+        NodeProcess node = NodeProcess.Start(role, project, Environment(role, clusterPort), _logDirectory, clusterPort);
         _nodes.Add(node);
         await node.WaitReadyAsync(TimeSpan.FromSeconds(60));
         return node;
@@ -85,17 +85,26 @@ public sealed class ClusterRig : IAsyncDisposable
         await Task.WhenAll(Enumerable.Range(0, gateways).Select(_ => StartGatewayAsync()));
     }
 
-    /// <summary>Owner silo address → leases held (valid ones only).</summary>
-    public async Task<Dictionary<string, long>> LeaseCountsAsync()
+    /// <summary>The silo process whose activation of the organization holds the current epoch.</summary>
+    public async Task<NodeProcess> OwnerOfAsync(Guid organizationId)
     {
-        var counts = new Dictionary<string, long>();
+        string silo = await Database.ScalarAsync<string>(
+            "SELECT silo FROM nemo.organization_activations WHERE organization_id = @org", ("org", organizationId));
+        // Orleans silo addresses read "S127.0.0.1:port:generation".
+        int port = int.Parse(silo.TrimStart('S').Split(':')[1], System.Globalization.CultureInfo.InvariantCulture);
+        return _nodes.Single(n => n.ClusterPort == port);
+    }
+
+    /// <summary>Silo (by cluster port) → organizations whose current activation it holds.</summary>
+    public async Task<Dictionary<int, long>> ActivationCountsAsync()
+    {
+        var counts = new Dictionary<int, long>();
         await using var connection = new Npgsql.NpgsqlConnection(Database.ConnectionString);
         await connection.OpenAsync();
-        await using var command = new Npgsql.NpgsqlCommand(
-            "SELECT s.address, count(*) FROM nemo.partition_leases l JOIN nemo.silos s ON s.silo_id = l.owner_silo WHERE l.expires_at > now() GROUP BY s.address", connection);
+        await using var command = new Npgsql.NpgsqlCommand("SELECT silo, count(*) FROM nemo.organization_activations WHERE active GROUP BY silo", connection);
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
-            counts[reader.GetString(0)] = reader.GetInt64(1);
+            counts[int.Parse(reader.GetString(0).TrimStart('S').Split(':')[1], System.Globalization.CultureInfo.InvariantCulture)] = reader.GetInt64(1);
         return counts;
     }
 

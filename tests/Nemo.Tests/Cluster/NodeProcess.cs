@@ -12,8 +12,9 @@ public sealed class NodeProcess : IAsyncDisposable
 {
     private readonly Process _process;
 
-    private NodeProcess(string role, Process process, string url, string logPath)
+    private NodeProcess(string role, Process process, string url, string logPath, int clusterPort)
     {
+        ClusterPort = clusterPort;
         Role = role;
         _process = process;
         Url = url;
@@ -21,6 +22,9 @@ public sealed class NodeProcess : IAsyncDisposable
     }
 
     public string Role { get; }
+
+    /// <summary>The node's Orleans silo port (0 for a split gateway, which has none).</summary>
+    public int ClusterPort { get; }
 
     public string Url { get; }
 
@@ -30,7 +34,7 @@ public sealed class NodeProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static NodeProcess Start(string role, string project, IDictionary<string, string> environment, string logDirectory)
+    public static NodeProcess Start(string role, string project, IDictionary<string, string> environment, string logDirectory, int clusterPort = 0)
     {
         int port = FreePort();
         string url = $"http://127.0.0.1:{port}";
@@ -58,7 +62,7 @@ public sealed class NodeProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new NodeProcess(role, process, url, logPath);
+        return new NodeProcess(role, process, url, logPath, clusterPort);
     }
 
     public async Task WaitReadyAsync(TimeSpan timeout)
@@ -92,10 +96,24 @@ public sealed class NodeProcess : IAsyncDisposable
     /// <summary>SIGTERM: the host shuts down gracefully.</summary>
     public void Terminate() => _ = SendSignal(_process.Id, 15);
 
-    public Task WaitForExitAsync(TimeSpan timeout)
+    /// <summary>SIGSTOP: the process freezes (no thread runs, sockets stay open).</summary>
+    public void Freeze() => _ = SendSignal(_process.Id, 19);
+
+    /// <summary>SIGCONT: a frozen process resumes where it stopped.</summary>
+    public void Resume() => _ = SendSignal(_process.Id, 18);
+
+    /// <summary>Waits for the process to exit; throws TimeoutException (with its log) if it hangs.</summary>
+    public async Task WaitForExitAsync(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);
-        return _process.WaitForExitAsync(cts.Token);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"{Role} (pid {Pid}) did not exit within {timeout}:\n{LogTail()}");
+        }
     }
 
     public string LogTail(int lines = 40)
@@ -122,7 +140,7 @@ public sealed class NodeProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();

@@ -1,5 +1,5 @@
 using Nemo.Grains.Spend;
-using Nemo.Runtime.Client;
+using Nemo.Cluster.Calls;
 using Nemo.Tests.Infrastructure;
 
 namespace Nemo.Tests.Gateway;
@@ -16,7 +16,7 @@ public sealed class HotPathTests(NemoHostFixture fixture) : IClassFixture<NemoHo
     {
         Tenant tenant = await Tenant.CreateAsync(fixture.Host.Client, credits: 10m);
         Guid keyId = await tenant.KeyIdAsync(fixture.Database);
-        ClusterClient cluster = fixture.Host.Get<ClusterClient>();
+        OrganizationCalls cluster = fixture.Host.Get<OrganizationCalls>();
         AuthorizeRequest Request() => new(Guid.CreateVersion7(), tenant.OrganizationId, tenant.TeamId, keyId, "customer-a", "gpt-4o-mini", 1_000, 10);
         using var recorder = new DbCommandRecorder(fixture.Database.Name);
         using (DbCommandRecorder.StartRequest())
@@ -33,7 +33,7 @@ public sealed class HotPathTests(NemoHostFixture fixture) : IClassFixture<NemoHo
             {
                 AuthorizeRequest request = Request();
                 Assert.True((await cluster.AuthorizeAsync(request, CancellationToken.None)).Admitted);
-                await cluster.ReleaseAsync(new ReleaseRequest(request.RequestId, request.OrganizationId, request.TeamId, request.KeyId, request.CustomerId), CancellationToken.None);
+                await cluster.ReleaseAsync(request.OrganizationId, request.RequestId, CancellationToken.None);
             }
         }
 

@@ -3,7 +3,7 @@ using System.Text.Json;
 using Nemo.FakeUpstream;
 using Nemo.Grains.Contracts;
 using Nemo.Grains.Spend;
-using Nemo.Runtime.Client;
+using Nemo.Cluster.Calls;
 using Nemo.Tests.Infrastructure;
 
 namespace Nemo.Tests.Gateway;
@@ -26,7 +26,7 @@ public sealed class ProxyTests(NemoHostFixture fixture) : IClassFixture<NemoHost
     }
 
     private async Task<CreditsView> CreditsAsync(Tenant tenant) =>
-        await fixture.Host.Get<ClusterClient>().GetCreditsAsync(tenant.OrganizationId, CancellationToken.None);
+        await fixture.Host.Get<OrganizationCalls>().GetCreditsAsync(tenant.OrganizationId, CancellationToken.None);
 
     [Fact]
     public async Task Chat_Success_CarriesOrgAndRequestIdHeaders_AndSettles()
@@ -230,7 +230,7 @@ public sealed class ProxyTests(NemoHostFixture fixture) : IClassFixture<NemoHost
         await fixture.Database.ExecuteAsync("UPDATE nemo.memberships SET role = 'viewer' WHERE organization_id = @org", ("org", tenant.OrganizationId));
         await fixture.Host.Get<Nemo.Gateway.Keys.ApiKeyCache>().ReloadOrganizationAsync(tenant.OrganizationId, CancellationToken.None);
         Guid keyId = await tenant.KeyIdAsync(fixture.Database);
-        await fixture.Host.Get<ClusterClient>().RefreshAsync(tenant.OrganizationId, IApiKeyGrain.TypeName, keyId.ToString(), CancellationToken.None);
+        await fixture.Host.Get<OrganizationCalls>().RefreshAsync(tenant.OrganizationId, new ScopeChange(ScopeChangeKind.Key, keyId.ToString()), CancellationToken.None);
         using HttpResponseMessage response = await Client.SendAsync(tenant.Request(HttpMethod.Post, "/v1/chat/completions", Chat()));
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Equal("role_forbidden", (await ErrorOf(response)).GetProperty("code").GetString());

@@ -1,10 +1,9 @@
-using Nemo.Grains.Contracts;
 using Nemo.Grains.Storage;
 using Nemo.Grains.Tenancy;
 
 namespace Nemo.Tests.Grains;
 
-/// <summary>In-memory stand-ins for the grain storage interfaces, for grain unit tests (the PostgreSQL versions are tested in Runtime/).</summary>
+/// <summary>An in-memory spend store for SpendBook unit tests (the PostgreSQL one is exercised by every host test).</summary>
 internal sealed class InMemorySpendStore : ISpendStore
 {
     public Dictionary<Guid, ApiKeyRecord> Keys { get; } = new();
@@ -23,49 +22,4 @@ internal sealed class InMemorySpendStore : ISpendStore
         Task.FromResult<IReadOnlySet<Guid>>(requestIds.Where(Settled.Contains).ToHashSet());
 
     public Task<long> LoadSpendAsync(Guid organizationId, BudgetScope scope, DateOnly fromDay, CancellationToken cancellationToken) => Task.FromResult(DurableSpend);
-}
-
-internal sealed class InMemoryStateFactory : IPersistentStateFactory
-{
-    public Dictionary<string, (long ETag, string Json)> Rows { get; } = new();
-
-    public IPersistentState<TState> Create<TState>(GrainId grainId, string stateName) where TState : class, new() =>
-        new MemoryState<TState>(this, $"{grainId}#{stateName}");
-
-    private sealed class MemoryState<TState>(InMemoryStateFactory owner, string id) : IPersistentState<TState> where TState : class, new()
-    {
-        public TState State { get; set; } = new();
-        public long ETag { get; private set; }
-        public bool RecordExists => ETag > 0;
-
-        public Task ReadAsync(CancellationToken cancellationToken)
-        {
-            if (owner.Rows.TryGetValue(id, out var row))
-            {
-                ETag = row.ETag;
-                State = System.Text.Json.JsonSerializer.Deserialize<TState>(row.Json)!;
-            }
-            return Task.CompletedTask;
-        }
-
-        public Task WriteAsync(CancellationToken cancellationToken)
-        {
-            if (owner.Rows.TryGetValue(id, out var row) && row.ETag != ETag)
-                throw new StateConflictException("stale etag");
-            ETag++;
-            owner.Rows[id] = (ETag, System.Text.Json.JsonSerializer.Serialize(State));
-            return Task.CompletedTask;
-        }
-    }
-}
-
-internal sealed class RecordingNotifications : IBudgetNotifications
-{
-    public List<(BudgetScope Scope, int Threshold, DateOnly PeriodStart)> Sent { get; } = new();
-
-    public Task EnqueueThresholdCrossedAsync(Guid organizationId, BudgetScope scope, int thresholdPercent, DateOnly periodStart, long spentNanos, long limitNanos, CancellationToken cancellationToken)
-    {
-        Sent.Add((scope, thresholdPercent, periodStart));
-        return Task.CompletedTask;
-    }
 }

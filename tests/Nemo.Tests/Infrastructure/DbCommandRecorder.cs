@@ -6,8 +6,10 @@ namespace Nemo.Tests.Infrastructure;
 /// <summary>
 /// Records every command Npgsql runs against one database, from Npgsql's own tracing (ActivitySource
 /// "Npgsql"), and whether it ran on a request's own path: inside an ASP.NET Core request activity, or
-/// inside an activity the test started with <see cref="StartRequest"/>. Work a request only waits for
-/// (the group-committed ledger writer) and timers (leases, routing, outboxes) run outside them.
+/// inside an activity the test started with <see cref="StartRequest"/>, judged by trace id, so a grain
+/// call (Orleans propagates the trace context into the grain) counts as the request's own work. Work a
+/// request only waits for (the group-committed ledger writer) and timers (fencing confirmations,
+/// outboxes) run in traces of their own.
 /// </summary>
 public sealed class DbCommandRecorder : IDisposable
 {
@@ -17,14 +19,20 @@ public sealed class DbCommandRecorder : IDisposable
 
     private readonly ActivityListener _listener;
     private readonly string _database;
+    private readonly ConcurrentDictionary<ActivityTraceId, byte> _requestTraces = new();
 
     public DbCommandRecorder(string database)
     {
         _database = database;
         _listener = new ActivityListener
         {
-            ShouldListenTo = source => source.Name is "Npgsql" or "Microsoft.AspNetCore" or TestSourceName,
+            ShouldListenTo = source => source.Name is "Npgsql" or "Microsoft.AspNetCore" or TestSourceName || source.Name.StartsWith("Microsoft.Orleans", StringComparison.Ordinal),
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+            ActivityStarted = activity =>
+            {
+                if (activity.OperationName == AspNetCoreRequest || activity.Source.Name == TestSourceName)
+                    _requestTraces.TryAdd(activity.TraceId, 0);
+            },
             ActivityStopped = Record,
         };
         ActivitySource.AddActivityListener(_listener);
@@ -47,10 +55,7 @@ public sealed class DbCommandRecorder : IDisposable
         if (database != _database)
             return;
         string text = (activity.GetTagItem("db.query.text") ?? activity.GetTagItem("db.statement"))?.ToString() ?? activity.DisplayName;
-        bool onRequestPath = false;
-        for (Activity? parent = activity.Parent; parent is not null && !onRequestPath; parent = parent.Parent)
-            onRequestPath = parent.OperationName == AspNetCoreRequest || parent.Source.Name == TestSourceName;
-        Commands.Enqueue(new Command(text, onRequestPath));
+        Commands.Enqueue(new Command(text, _requestTraces.ContainsKey(activity.TraceId)));
     }
 
     public void Dispose() => _listener.Dispose();

@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Nemo.FakeUpstream;
 using Nemo.Gateway.Hosting;
-using Nemo.Runtime.Hosting;
+using Nemo.Cluster.Hosting;
 
 namespace Nemo.Tests.Infrastructure;
 
@@ -84,9 +84,9 @@ public sealed class NemoTestHost : IAsyncDisposable
     public static async Task<WebApplication> StartSiloAsync(string connectionString)
     {
         WebApplicationBuilder builder = CreateBuilder(connectionString, new Dictionary<string, string?>());
-        builder.AddNemoSiloHost();
+        builder.AddNemoSilo();
         WebApplication app = builder.Build();
-        app.MapNemoSiloHost();
+        app.MapNemoHealth();
         return await StartReadyAsync(app);
     }
 
@@ -99,15 +99,14 @@ public sealed class NemoTestHost : IAsyncDisposable
         {
             ["ConnectionStrings:Nemo"] = connectionString,
             ["NEMO_MASTER_KEY"] = MasterKey,
-            ["Nemo:Cluster:PartitionCount"] = "16",
-            ["Nemo:Cluster:LeaseDuration"] = "00:00:04",
-            ["Nemo:Cluster:RenewInterval"] = "00:00:01",
-            ["Nemo:Cluster:SafetyMargin"] = "00:00:01",
+            ["Nemo:Cluster:SiloPort"] = "0",
+            ["Nemo:Cluster:GatewayPort"] = "0",
         };
         foreach ((string key, string? value) in settings)
             config[key] = value;
         builder.Configuration.AddInMemoryCollection(config);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddFilter("Orleans", LogLevel.Error);
         return builder;
     }
 

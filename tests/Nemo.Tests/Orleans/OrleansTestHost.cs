@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Nemo.Runtime.Storage;
+using Nemo.Persistence.Database;
 using Orleans;
 using Orleans.Configuration;
 using Orleans.Hosting;

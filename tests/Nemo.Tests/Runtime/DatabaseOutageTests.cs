@@ -9,8 +9,8 @@ namespace Nemo.Tests.Runtime;
 
 /// <summary>
 /// docs/OPERATIONS.md "When PostgreSQL is unreachable": admissions continue from memory only until the
-/// silo's leases run out by its own clock (LeaseDuration − SafetyMargin after the last renewal), then
-/// requests fail closed; no response completes without its durable settle; service resumes by itself.
+/// activation's fencing lease runs out (Nemo:Fencing:LeaseDuration after the last confirmed epoch),
+/// then requests fail closed; no response completes without its durable settle; service resumes by itself.
 /// </summary>
 public sealed class DatabaseOutageTests : IAsyncLifetime
 {
@@ -23,7 +23,7 @@ public sealed class DatabaseOutageTests : IAsyncLifetime
         _host = await NemoTestHost.StartAsync(_database.ConnectionString, new Dictionary<string, string?>
         {
             ["Nemo:Cluster:CallDeadline"] = "00:00:02",
-            ["Nemo:Cluster:LeaseDuration"] = "00:00:03",
+            ["Nemo:Fencing:LeaseDuration"] = "00:00:01.5",
         });
     }
 
@@ -66,7 +66,7 @@ public sealed class DatabaseOutageTests : IAsyncLifetime
         await Task.Delay(TimeSpan.FromSeconds(1));
         TimeSpan cut = clock.Elapsed;
         await SetConnectionsAllowedAsync(false);
-        await Task.Delay(TimeSpan.FromSeconds(3)); // past LeaseDuration − SafetyMargin (2 s) plus slack
+        await Task.Delay(TimeSpan.FromSeconds(3)); // past the fencing lease (1.5 s) plus slack
         long upstreamAtBound = upstream.ChatCompletions;
         await Task.Delay(TimeSpan.FromSeconds(3));
         long upstreamBeforeRestore = upstream.ChatCompletions;

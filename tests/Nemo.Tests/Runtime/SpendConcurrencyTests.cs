@@ -1,7 +1,7 @@
 using Nemo.Grains.Contracts;
 using Nemo.Grains.Money;
 using Nemo.Grains.Spend;
-using Nemo.Runtime.Client;
+using Nemo.Cluster.Calls;
 using Nemo.Tests.Infrastructure;
 
 namespace Nemo.Tests.Runtime;
@@ -15,7 +15,7 @@ public sealed class SpendConcurrencyTests(NemoHostFixture fixture) : IClassFixtu
     public async Task Authorize_1000ParallelAgainstCreditsFor100_AdmitsExactly100()
     {
         Tenant tenant = await Tenant.CreateAsync(fixture.Host.Client, credits: Usd.FromNanos(100 * Cost));
-        ClusterClient cluster = fixture.Host.Get<ClusterClient>();
+        OrganizationCalls cluster = fixture.Host.Get<OrganizationCalls>();
         Guid keyId = await KeyIdAsync(tenant);
         AuthorizeRequest[] requests = Enumerable.Range(0, 1000)
             .Select(_ => new AuthorizeRequest(Guid.CreateVersion7(), tenant.OrganizationId, tenant.TeamId, keyId, null, "gpt-4o-mini", Cost, 10))
@@ -49,7 +49,7 @@ public sealed class SpendConcurrencyTests(NemoHostFixture fixture) : IClassFixtu
     public async Task Settle_Retried5Times_LeavesOneLedgerRowAndOneDebit()
     {
         Tenant tenant = await Tenant.CreateAsync(fixture.Host.Client, credits: 1m);
-        ClusterClient cluster = fixture.Host.Get<ClusterClient>();
+        OrganizationCalls cluster = fixture.Host.Get<OrganizationCalls>();
         Guid keyId = await KeyIdAsync(tenant);
         var authorize = new AuthorizeRequest(Guid.CreateVersion7(), tenant.OrganizationId, tenant.TeamId, keyId, "cust-1", "gpt-4o-mini", Cost, 10);
         Assert.True((await cluster.AuthorizeAsync(authorize, CancellationToken.None)).Admitted);
@@ -76,8 +76,8 @@ public sealed class SpendConcurrencyTests(NemoHostFixture fixture) : IClassFixtu
         Tenant tenant = await Tenant.CreateAsync(fixture.Host.Client, credits: Usd.FromNanos(Cost));
         Guid keyId = await KeyIdAsync(tenant);
         await fixture.Database.ExecuteAsync("UPDATE nemo.api_keys SET rpm = 1 WHERE id = @id", ("id", keyId));
-        ClusterClient cluster = fixture.Host.Get<ClusterClient>();
-        await cluster.RefreshAsync(tenant.OrganizationId, IApiKeyGrain.TypeName, keyId.ToString(), CancellationToken.None);
+        OrganizationCalls cluster = fixture.Host.Get<OrganizationCalls>();
+        await cluster.RefreshAsync(tenant.OrganizationId, new ScopeChange(ScopeChangeKind.Key, keyId.ToString()), CancellationToken.None);
 
         AuthorizeResult tooExpensive = await cluster.AuthorizeAsync(new AuthorizeRequest(Guid.CreateVersion7(), tenant.OrganizationId, tenant.TeamId, keyId, null, "m", Cost + 1, 1), CancellationToken.None);
         AuthorizeResult affordable = await cluster.AuthorizeAsync(new AuthorizeRequest(Guid.CreateVersion7(), tenant.OrganizationId, tenant.TeamId, keyId, null, "m", Cost, 1), CancellationToken.None);

@@ -5,7 +5,7 @@ using Nemo.Tests.Infrastructure;
 
 namespace Nemo.Tests.Runtime;
 
-/// <summary>Gateway and silo as separate hosts: the gateway's grain calls travel over HTTP/2 to the silo.</summary>
+/// <summary>Gateway and silo as separate hosts: the gateway is an Orleans client whose grain calls travel to the silo.</summary>
 public sealed class SplitTierTests : IAsyncLifetime
 {
     private readonly TestDatabase _database = new();
