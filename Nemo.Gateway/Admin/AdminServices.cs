@@ -34,6 +34,7 @@ internal static class AdminServices
         services.AddValidatedOptions<RetentionOptions, RetentionOptionsValidator>(configuration, "Nemo:Retention");
         services.AddNemoKeyProtection(configuration);
 
+        services.AddSingleton<WebhookTargets>();
         services.AddSingleton<AdminDatabase>();
         services.AddSingleton<AdminAuthenticator>();
         services.AddSingleton<Propagation>();
