@@ -32,7 +32,10 @@ internal static class AdminServices
         services.AddValidatedOptions<EmailOptions, EmailOptionsValidator>(configuration, "Nemo:Email");
         services.AddValidatedOptions<WebhookOptions, WebhookOptionsValidator>(configuration, "Nemo:Webhooks");
         services.AddValidatedOptions<RetentionOptions, RetentionOptionsValidator>(configuration, "Nemo:Retention");
+        services.AddValidatedOptions<SignupOptions, SignupOptionsValidator>(configuration, "Nemo:Signup");
         services.AddNemoKeyProtection(configuration);
+        SignupRateLimit.AddSignupRateLimiting(services);
+        services.AddSingleton<VerificationToken>();
 
         services.AddSingleton<WebhookTargets>();
         services.AddSingleton<AdminDatabase>();
