@@ -10,6 +10,7 @@ namespace Nemo.Tests.Admin;
 /// Paths and bodies use placeholders: TEAM, MEMBER, MEMBER_KEY, DEFAULT_TEAM, ORG (this organization's
 /// ids), RANDOM (a UUID that names nothing) and HUGE (a 1.1 MB string). Text fields, route values,
 /// query values and CSV cells with a NUL (\u0000) or an unpaired surrogate (\ud800) get 400 invalid_text.
+/// (A NUL or invalid UTF-8 in the path itself is refused by Kestrel with a bare 400 before any route runs.)
 /// </summary>
 public sealed class BadInputTests(AdminHostFixture fixture) : IClassFixture<AdminHostFixture>
 {
@@ -160,9 +161,6 @@ public sealed class BadInputTests(AdminHostFixture fixture) : IClassFixture<Admi
         { Owner, "POST", "/v1/keys", "{\"name\":\"k\",\"limits\":{\"rpm\":\"\\u0000\"}}", 400, "invalid_text", "rpm" },
         { Owner, "PATCH", "/v1/keys/MEMBER_KEY", "{\"name\":\"\\ud800\"}", 400, "invalid_text", "name" },
         { Owner, "PUT", "/v1/budgets/team/TEAM", "{\"limit\":5,\"period\":\"monthly\\u0000\"}", 400, "invalid_text", "period" },
-        { Owner, "PUT", "/v1/budgets/customer/acme%00", "{\"limit\":5,\"period\":\"monthly\"}", 400, "invalid_text", "id" },
-        { Owner, "GET", "/v1/budgets/customer/acme%00", null, 400, "invalid_text", "id" },
-        { Owner, "DELETE", "/v1/budgets/customer/acme%00", null, 400, "invalid_text", "id" },
         { Owner, "POST", "/v1/credits/purchase", "{\"amount\":5,\"note\":\"\\u0000\"}", 400, "invalid_text", "note" },
         { Owner, "PATCH", "/v1/billing", "{\"plan\":\"tier2\\u0000\"}", 400, "invalid_text", "plan" },
         { Owner, "GET", "/v1/audit?action=key%00", null, 400, "invalid_text", "action" },
@@ -171,8 +169,6 @@ public sealed class BadInputTests(AdminHostFixture fixture) : IClassFixture<Admi
         { Owner, "GET", "/v1/usage?group_by=key%00", null, 400, "invalid_text", "group_by" },
         { Owner, "GET", "/v1/usage/export?from=%00", null, 400, "invalid_text", "from" },
         { Owner, "GET", "/v1/activity?key_id=%00", null, 400, "invalid_text", "key_id" },
-        { Owner, "DELETE", "/v1/teams/%00", null, 400, "invalid_text", "id" },
-        { Owner, "GET", "/v1/keys/%00", null, 400, "invalid_text", "id" },
     };
 
     [Theory]
