@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Nemo.Gateway.Admin.Audit;
 using Nemo.Gateway.Admin.Billing;
@@ -23,6 +24,10 @@ internal static class AdminApi
 {
     public static IEndpointRouteBuilder MapNemoAdminApi(this IEndpointRouteBuilder app)
     {
+        // The rate limiter (open signup) runs after routing, which WebApplication adds first, so it sees
+        // each endpoint's metadata; it is added here because the admin API is its only user.
+        if (app is IApplicationBuilder pipeline)
+            pipeline.UseRateLimiter();
         app.MapNemoSignupApi();
         app.MapNemoOperatorApi();
         app.MapNemoOrganizationsApi();

@@ -16,6 +16,7 @@ using Nemo.Gateway.Admin.Storage;
 using Nemo.Gateway.Admin.Teams;
 using Nemo.Gateway.Admin.Usage;
 using Nemo.Gateway.Email;
+using Nemo.Gateway.Keys;
 using Nemo.Gateway.Notifications;
 using Nemo.Gateway.Payments;
 using Nemo.Gateway.Retention;
@@ -31,7 +32,12 @@ internal static class AdminServices
         services.AddValidatedOptions<EmailOptions, EmailOptionsValidator>(configuration, "Nemo:Email");
         services.AddValidatedOptions<WebhookOptions, WebhookOptionsValidator>(configuration, "Nemo:Webhooks");
         services.AddValidatedOptions<RetentionOptions, RetentionOptionsValidator>(configuration, "Nemo:Retention");
+        services.AddValidatedOptions<SignupOptions, SignupOptionsValidator>(configuration, "Nemo:Signup");
+        services.AddNemoKeyProtection(configuration);
+        SignupRateLimit.AddSignupRateLimiting(services);
+        services.AddSingleton<VerificationToken>();
 
+        services.AddSingleton<WebhookTargets>();
         services.AddSingleton<AdminDatabase>();
         services.AddSingleton<AdminAuthenticator>();
         services.AddSingleton<Propagation>();

@@ -9,14 +9,15 @@ namespace Nemo.Gateway.Keys;
 /// Key hash → (organization, team, key, owner role), in memory. Loaded whole at start, kept fresh by
 /// change notifications (<see cref="KeyChangeListener"/>) and a periodic full reload; the request path
 /// reads only memory. A key not in memory (created a moment ago on another gateway whose notification
-/// hasn't arrived) is looked up once in the database, and unknown hashes are remembered briefly so a
-/// flood of bad keys can't turn into a flood of queries.
+/// hasn't arrived) is looked up once in the database — concurrent misses for one hash share that
+/// lookup — and unknown hashes are remembered briefly (<see cref="NegativeKeyCache"/>) so a flood of bad
+/// keys can't turn into a flood of queries.
 ///
 /// A rotated key with a grace period has two entries: its new secret's hash, and its previous secret's
 /// hash marked superseded and expiring when the grace period ends, so the old secret stops working at
 /// that instant on every gateway without any further notification.
 /// </summary>
-internal sealed partial class ApiKeyCache(NemoDatabase database, TimeProvider time, ILogger<ApiKeyCache> logger)
+internal sealed partial class ApiKeyCache(NemoDatabase database, NegativeKeyCache unknown, ILogger<ApiKeyCache> logger)
 {
     private const string SelectSql =
         """
@@ -27,38 +28,46 @@ internal sealed partial class ApiKeyCache(NemoDatabase database, TimeProvider ti
         LEFT JOIN nemo.memberships m ON m.user_id = k.user_id AND m.organization_id = k.organization_id
         """;
 
-    private static readonly TimeSpan NegativeTtl = TimeSpan.FromSeconds(2);
-    private const int MaxNegativeEntries = 100_000;
-
     private volatile ConcurrentDictionary<KeyHash, KeyEntry> _entries = new();
-    private readonly ConcurrentDictionary<KeyHash, long> _unknown = new();
+    private readonly ConcurrentDictionary<KeyHash, Lazy<Task<KeyEntry?>>> _loading = new();
 
     public int Count => _entries.Count;
 
     public bool TryGet(KeyHash hash, out KeyEntry entry) => _entries.TryGetValue(hash, out entry!);
 
-    /// <summary>Memory first; on a miss, one database lookup (not for a hash found unknown in the last 2 s).</summary>
+    /// <summary>Memory first; on a miss, one database lookup shared by concurrent callers (none for a hash recently found unknown).</summary>
     public async ValueTask<KeyEntry?> FindAsync(KeyHash hash, CancellationToken cancellationToken)
     {
         if (_entries.TryGetValue(hash, out KeyEntry? entry))
             return entry;
-        long now = time.GetTimestamp();
-        if (_unknown.TryGetValue(hash, out long since) && time.GetElapsedTime(since, now) < NegativeTtl)
+        if (unknown.Contains(hash))
             return null;
-        entry = await LoadOneAsync(hash, cancellationToken);
-        if (entry is null)
+        Lazy<Task<KeyEntry?>> load = _loading.GetOrAdd(hash, h => new Lazy<Task<KeyEntry?>>(() => LoadMissAsync(h)));
+        return await load.Value.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Not cancelled by any one caller: others may be waiting for it.</summary>
+    private async Task<KeyEntry?> LoadMissAsync(KeyHash hash)
+    {
+        try
         {
-            if (_unknown.Count >= MaxNegativeEntries)
-                _unknown.Clear();
-            _unknown[hash] = now;
+            KeyEntry? entry = await LoadOneAsync(hash, CancellationToken.None);
+            if (entry is null)
+                unknown.Add(hash);
+            else
+                Put(hash, entry);
+            return entry;
         }
-        return entry;
+        finally
+        {
+            _loading.TryRemove(hash, out _);
+        }
     }
 
     public void Put(KeyHash hash, KeyEntry entry)
     {
         _entries[hash] = entry;
-        _unknown.TryRemove(hash, out _);
+        unknown.Remove(hash);
     }
 
     public async Task ReloadAllAsync(CancellationToken cancellationToken)
@@ -74,6 +83,7 @@ internal sealed partial class ApiKeyCache(NemoDatabase database, TimeProvider ti
                 fresh[previous.Hash] = previous.Entry;
         }
         _entries = fresh;
+        unknown.Clear(); // notifications may have been missed before this full reload
         LogReloaded(fresh.Count);
     }
 

@@ -3,8 +3,12 @@ using Nemo.Gateway.Errors;
 
 namespace Nemo.Gateway.Keys;
 
-/// <summary>Resolves <c>Authorization: Bearer sk-nemo-…</c> to a usable key, from memory.</summary>
-internal sealed class KeyAuthenticator(ApiKeyCache cache, TimeProvider time)
+/// <summary>
+/// Resolves <c>Authorization: Bearer sk-nemo-…</c> to a usable key, from memory. A key that names no
+/// usable key counts against the client address (<see cref="AuthFailureLimiter"/>); an address over its
+/// limit gets 429 without any lookup.
+/// </summary>
+internal sealed class KeyAuthenticator(ApiKeyCache cache, AuthFailureLimiter failures, TimeProvider time)
 {
     public async ValueTask<(KeyEntry? Key, OpenAIError Error)> AuthenticateAsync(HttpContext context)
     {
@@ -12,10 +16,17 @@ internal sealed class KeyAuthenticator(ApiKeyCache cache, TimeProvider time)
             return (null, OpenAIError.Unauthorized("You didn't provide an API key. Send it as 'Authorization: Bearer sk-nemo-…'."));
         if (!ApiKeySecret.LooksValid(secret))
             return (null, OpenAIError.Unauthorized("Incorrect API key provided: Nemo keys start with 'sk-nemo-'."));
+        if (failures.Refusal(context) is { } refused)
+            return (null, refused);
         KeyEntry? key = await cache.FindAsync(ApiKeySecret.Hash(secret), context.RequestAborted);
         if (key is null)
+        {
+            failures.RecordFailure(context);
             return (null, OpenAIError.Unauthorized("Incorrect API key provided."));
+        }
         if (!key.IsUsable(time.GetUtcNow()))
+        {
+            failures.RecordFailure(context);
             return (null, OpenAIError.Unauthorized(key.Status switch
             {
                 Grains.Tenancy.KeyStatus.Revoked => "This API key has been revoked.",
@@ -23,6 +34,7 @@ internal sealed class KeyAuthenticator(ApiKeyCache cache, TimeProvider time)
                 _ when key.Superseded => $"This API key was rotated and its previous secret stopped working at {key.ExpiresAt:O}; use the new secret.",
                 _ => $"This API key expired at {key.ExpiresAt:O}.",
             }));
+        }
         return (key, default);
     }
 

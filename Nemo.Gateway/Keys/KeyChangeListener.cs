@@ -7,10 +7,10 @@ namespace Nemo.Gateway.Keys;
 
 /// <summary>
 /// Keeps <see cref="ApiKeyCache"/> fresh on every gateway: LISTENs on <c>nemo_keys</c> (payload: a key
-/// hash in hex, or <c>org:{id}</c>) and reloads what changed; reloads everything every minute and after
+/// hash in hex, or <c>org:{id}</c>) and reloads what changed (and forgets a hash remembered as unknown); reloads everything every minute and after
 /// any reconnect, so a notification lost while disconnected is caught up.
 /// </summary>
-internal sealed partial class KeyChangeListener(NemoDatabase database, ApiKeyCache cache, TimeProvider time, ILogger<KeyChangeListener> logger) : BackgroundService
+internal sealed partial class KeyChangeListener(NemoDatabase database, ApiKeyCache cache, NegativeKeyCache unknown, TimeProvider time, ILogger<KeyChangeListener> logger) : BackgroundService
 {
     public const string Channel = "nemo_keys";
     private static readonly TimeSpan FullReloadInterval = TimeSpan.FromMinutes(1);
@@ -71,8 +71,12 @@ internal sealed partial class KeyChangeListener(NemoDatabase database, ApiKeyCac
     {
         if (payload.StartsWith("org:", StringComparison.Ordinal) && Guid.TryParse(payload.AsSpan(4), out Guid organizationId))
             return cache.ReloadOrganizationAsync(organizationId, cancellationToken);
-        if (payload.Length == 64)
-            return cache.ReloadOneAsync(KeyHash.FromBytes(Convert.FromHexString(payload)), cancellationToken);
+        if (payload.Length == 64 && Convert.FromHexString(payload) is { } bytes)
+        {
+            KeyHash hash = KeyHash.FromBytes(bytes);
+            unknown.Remove(hash);
+            return cache.ReloadOneAsync(hash, cancellationToken);
+        }
         return Task.CompletedTask;
     }
 

@@ -14,17 +14,25 @@ namespace Nemo.Gateway.Notifications;
 /// organization's webhook URL: a signed JSON POST (<see cref="WebhookSignature"/>), retried with
 /// exponential backoff until a 2xx answer or MaxAttempts. Claims are leases on next_attempt_at taken with
 /// SKIP LOCKED, so gateways share the work; a receiver should de-duplicate on <c>x-nemo-delivery</c>
-/// (a claim whose result couldn't be recorded is retried). Notifications of organizations without a
+/// (a claim whose result couldn't be recorded is retried). Targets are restricted by <see cref="WebhookTargets"/>
+/// (https, public addresses, unless the operator lists the host); redirects are not followed. Notifications of organizations without a
 /// webhook URL are marked failed ("no webhook URL configured") rather than kept forever.
 /// </summary>
 internal sealed partial class WebhookDeliveryService(NemoDatabase database, TimeProvider time, IOptions<WebhookOptions> options,
-    ILogger<WebhookDeliveryService> logger) : BackgroundService
+    WebhookTargets targets, ILogger<WebhookDeliveryService> logger) : BackgroundService
 {
     private const int BatchSize = 50;
 
     // The timeout is applied per delivery (not here), so constructing the service never reads options
-    // before start-up validation has reported every invalid setting at once.
-    private readonly HttpClient _http = new(new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+    // before start-up validation has reported every invalid setting at once. Redirects are never
+    // followed, and every connection goes through the target check on the resolved address.
+    private readonly HttpClient _http = new(new SocketsHttpHandler
+    {
+        AllowAutoRedirect = false,
+        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        UseProxy = false,
+        ConnectCallback = targets.ConnectAsync,
+    })
     {
         Timeout = Timeout.InfiniteTimeSpan,
     };
@@ -83,6 +91,8 @@ internal sealed partial class WebhookDeliveryService(NemoDatabase database, Time
     {
         if (notification.WebhookUrl is null || notification.WebhookSecret is null)
             return "no webhook URL configured";
+        if (targets.UrlProblem(notification.WebhookUrl) is { } problem)
+            return "refused: " + problem; // saved before the current rules or allow-list
         byte[] body = Body(notification);
         using var request = new HttpRequestMessage(HttpMethod.Post, notification.WebhookUrl) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");

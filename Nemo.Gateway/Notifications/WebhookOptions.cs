@@ -17,4 +17,11 @@ internal sealed class WebhookOptions
 
     /// <summary>Longest delay between attempts (default 1 h).</summary>
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Hosts (DNS names or IP literals, compared case-insensitively) the operator trusts as webhook
+    /// targets: only these may be called over plain http, and only these may resolve to loopback,
+    /// private, link-local or cloud-metadata addresses (default none: https to public addresses only).
+    /// </summary>
+    public string[] AllowedHosts { get; set; } = [];
 }

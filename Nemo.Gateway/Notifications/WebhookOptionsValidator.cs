@@ -18,6 +18,11 @@ internal sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
             errors.Add($"Nemo:Webhooks:RetryBaseDelay must be positive (currently {options.RetryBaseDelay}).");
         if (options.RetryMaxDelay < options.RetryBaseDelay)
             errors.Add($"Nemo:Webhooks:RetryMaxDelay (currently {options.RetryMaxDelay}) must be at least RetryBaseDelay (currently {options.RetryBaseDelay}).");
+        foreach (string host in options.AllowedHosts)
+        {
+            if (string.IsNullOrWhiteSpace(host) || Uri.CheckHostName(host.Trim('[', ']')) == UriHostNameType.Unknown)
+                errors.Add($"Nemo:Webhooks:AllowedHosts entries must be bare host names or IP addresses, without scheme, port or path (currently '{host}').");
+        }
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

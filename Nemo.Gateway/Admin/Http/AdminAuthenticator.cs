@@ -14,9 +14,11 @@ namespace Nemo.Gateway.Admin.Http;
 /// LLM routes (which read the in-memory key cache), the admin API reads the key, its organization and
 /// its owner's membership from the database on every call, so a role change, removal, revocation or
 /// deletion applies to the very next admin call on every gateway. This lookup by hash is one of the
-/// few queries on the service connection: before it, there is no organization to scope to.
+/// few queries on the service connection: before it, there is no organization to scope to. Bad keys
+/// don't drive database load: a hash found unknown is answered from <see cref="NegativeKeyCache"/> for a
+/// moment, and an address that keeps failing gets 429 without a lookup (<see cref="AuthFailureLimiter"/>).
 /// </summary>
-internal sealed class AdminAuthenticator(NemoDatabase database, TimeProvider time, IConfiguration configuration)
+internal sealed class AdminAuthenticator(NemoDatabase database, NegativeKeyCache unknown, AuthFailureLimiter failures, TimeProvider time, IConfiguration configuration)
 {
     private const string LookupSql =
         """
@@ -44,24 +46,38 @@ internal sealed class AdminAuthenticator(NemoDatabase database, TimeProvider tim
             return (null, OpenAIError.Unauthorized("You didn't provide an API key. Send it as 'Authorization: Bearer sk-nemo-…'."));
         if (!ApiKeySecret.LooksValid(secret))
             return (null, OpenAIError.Unauthorized("Incorrect API key provided: Nemo keys start with 'sk-nemo-'."));
+        if (failures.Refusal(context) is { } refused)
+            return (null, refused);
+        KeyHash hash = ApiKeySecret.Hash(secret);
+        if (unknown.Contains(hash))
+            return Failed(context, OpenAIError.Unauthorized("Incorrect API key provided."));
         await using NpgsqlCommand command = database.DataSource.CreateCommand(LookupSql);
-        command.Parameters.AddWithValue("hash", ApiKeySecret.Hash(secret).ToBytes());
+        command.Parameters.AddWithValue("hash", hash.ToBytes());
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(context.RequestAborted);
         if (!await reader.ReadAsync(context.RequestAborted))
-            return (null, OpenAIError.Unauthorized("Incorrect API key provided."));
+        {
+            unknown.Add(hash);
+            return Failed(context, OpenAIError.Unauthorized("Incorrect API key provided."));
+        }
         DateTimeOffset now = time.GetUtcNow();
         string status = reader.GetString(5);
         if (status != "active")
-            return (null, OpenAIError.Unauthorized(status == "revoked" ? "This API key has been revoked." : "This API key is disabled."));
+            return Failed(context, OpenAIError.Unauthorized(status == "revoked" ? "This API key has been revoked." : "This API key is disabled."));
         if (!reader.IsDBNull(6) && reader.GetFieldValue<DateTimeOffset>(6) <= now)
-            return (null, OpenAIError.Unauthorized($"This API key expired at {reader.GetFieldValue<DateTimeOffset>(6):O}."));
+            return Failed(context, OpenAIError.Unauthorized($"This API key expired at {reader.GetFieldValue<DateTimeOffset>(6):O}."));
         if (!reader.GetBoolean(7) && (reader.IsDBNull(8) || reader.GetFieldValue<DateTimeOffset>(8) <= now))
-            return (null, OpenAIError.Unauthorized("This API key was rotated and its previous secret no longer works; use the new secret."));
+            return Failed(context, OpenAIError.Unauthorized("This API key was rotated and its previous secret no longer works; use the new secret."));
         if (reader.IsDBNull(3) || reader.IsDBNull(4))
-            return (null, OpenAIError.Unauthorized("This API key's owner is no longer a member of its organization."));
+            return Failed(context, OpenAIError.Unauthorized("This API key's owner is no longer a member of its organization."));
         var caller = new AdminCaller(false, reader.GetGuid(1), reader.GetGuid(3), reader.GetGuid(2),
             TenancyNames.ParseRole(reader.GetString(4)), reader.GetGuid(0), IpOf(context));
         context.Response.Headers["x-nemo-org-id"] = caller.OrganizationId.ToString();
         return (caller, default);
+    }
+
+    private (AdminCaller? Caller, OpenAIError Error) Failed(HttpContext context, OpenAIError error)
+    {
+        failures.RecordFailure(context);
+        return (null, error);
     }
 }

@@ -13,15 +13,15 @@ namespace Nemo.Gateway.Admin.Http;
 /// Every admin route declares who may call it, and a filter enforces it server-side before the
 /// handler runs: <see cref="Members"/> (a member's key with at least a role), <see cref="Operator"/>
 /// (the master key) or <see cref="Anyone"/> (signup and invitation tokens, which carry their own proof).
-/// The filters also turn an unreachable database or silo into a 503 in OpenAI's shape.
+/// The filters also refuse invalid text in route and query values (400) and turn an unreachable
+/// database or silo into a 503 in OpenAI's shape, authentication included.
 /// </summary>
 internal static class AdminRoutes
 {
     public static TBuilder Members<TBuilder>(this TBuilder builder, MemberRole minimum, string what) where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter(async (context, next) =>
+        builder.AddEndpointFilter((context, next) => GuardedAsync(context, async () =>
         {
             HttpContext http = context.HttpContext;
-            StampRequestId(http);
             AdminAuthenticator auth = http.RequestServices.GetRequiredService<AdminAuthenticator>();
             (AdminCaller? caller, OpenAIError error) = await auth.AuthenticateMemberAsync(http);
             if (caller is null)
@@ -29,50 +29,64 @@ internal static class AdminRoutes
             if (caller.Role < minimum)
                 return AdminErrors.RoleRequired(what, RolesFrom(minimum)).ToResult();
             caller.AttachTo(http);
-            return await GuardedAsync(context, next);
-        });
+            return await next(context);
+        }));
 
     public static TBuilder Operator<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter(async (context, next) =>
+        builder.AddEndpointFilter((context, next) => GuardedAsync(context, async () =>
         {
             HttpContext http = context.HttpContext;
-            StampRequestId(http);
             if (!http.RequestServices.GetRequiredService<AdminAuthenticator>().IsOperator(http.Request))
                 return OpenAIError.Unauthorized("This route needs the operator's master key (NEMO_MASTER_KEY).").ToResult();
             AdminCaller.Operator(AdminAuthenticator.IpOf(http)).AttachTo(http);
-            return await GuardedAsync(context, next);
-        });
+            return await next(context);
+        }));
 
     public static TBuilder Anyone<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter(async (context, next) =>
-        {
-            StampRequestId(context.HttpContext);
-            return await GuardedAsync(context, next);
-        });
+        builder.AddEndpointFilter((context, next) => GuardedAsync(context, () => next(context)));
 
     /// <summary>
-    /// Infrastructure failures as 503s. A mutation commits before its grains are refreshed, so when the
-    /// silo can't be reached the change may already be saved: the message says so, and every admin
-    /// mutation is safe to retry (the retry refreshes the grains).
+    /// Runs a route's checks and handler: route and query values must be valid text (<see cref="ValidText"/>),
+    /// and infrastructure failures — authentication's key lookup included — become 503s in OpenAI's shape.
+    /// A mutation commits before its grains are refreshed, so when the silo can't be reached the change may
+    /// already be saved: the message says so, and every admin mutation is safe to retry (the retry
+    /// refreshes the grains).
     /// </summary>
-    private static async ValueTask<object?> GuardedAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    private static async ValueTask<object?> GuardedAsync(EndpointFilterInvocationContext context, Func<ValueTask<object?>> run)
     {
+        HttpContext http = context.HttpContext;
+        StampRequestId(http);
+        if (!ValidText.Check(http.Request, out OpenAIError textError))
+            return textError.ToResult();
         try
         {
-            return await next(context);
+            return await run();
         }
         catch (ClusterUnavailableException ex)
         {
-            AdminLog.SiloUnavailable(Logger(context.HttpContext), ex);
+            AdminLog.SiloUnavailable(Logger(http), ex);
             return OpenAIError.Unavailable(
                 "The cluster could not be reached to apply this at once; the change may already be saved. Retry the request (it is safe to repeat).").ToResult();
         }
-        catch (NpgsqlException ex) when (ex is not PostgresException { IsTransient: false })
+        catch (Exception ex) when (DatabaseUnreachable(ex, http))
         {
-            AdminLog.DatabaseUnavailable(Logger(context.HttpContext), ex);
+            AdminLog.DatabaseUnavailable(Logger(http), ex);
             return OpenAIError.Unavailable("The database could not be reached and the request was not completed; retry it.").ToResult();
         }
     }
+
+    /// <summary>
+    /// Npgsql's connection, I/O and timeout failures (and a pool exhausted while the server doesn't answer);
+    /// not a statement the server refused, which is a bug to surface. A cancelled request isn't one.
+    /// </summary>
+    private static bool DatabaseUnreachable(Exception ex, HttpContext http) => ex switch
+    {
+        PostgresException { IsTransient: false } => false,
+        NpgsqlException => true,
+        TimeoutException => true,
+        OperationCanceledException when !http.RequestAborted.IsCancellationRequested && ex.InnerException is NpgsqlException or TimeoutException => true,
+        _ => false,
+    };
 
     private static ILogger Logger(HttpContext http) => http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Nemo.Gateway.Admin");
 

@@ -41,6 +41,11 @@ internal sealed class JsonInput : IDisposable
                 document.Dispose();
                 return (null, OpenAIError.BadRequest("The request body must be a JSON object.", code: "invalid_json"));
             }
+            if (!ValidText.Check(document.RootElement, null, out OpenAIError textError))
+            {
+                document.Dispose();
+                return (null, textError);
+            }
             return (new JsonInput(document), default);
         }
         catch (JsonException ex)

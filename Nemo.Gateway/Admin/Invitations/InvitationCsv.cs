@@ -66,6 +66,26 @@ internal static class InvitationCsv
         return (rows, errors);
     }
 
+    /// <summary>
+    /// The column (from the header row, else "csv") of the first cell that isn't valid text (a NUL
+    /// character), with the problem; null when every cell is valid.
+    /// </summary>
+    public static (string Column, string Problem)? InvalidText(string text)
+    {
+        List<List<string>> records = Records(text.TrimStart('\uFEFF'));
+        for (int r = 0; r < records.Count; r++)
+        {
+            for (int c = 0; c < records[r].Count; c++)
+            {
+                if (ValidText.Problem(records[r][c]) is not { } problem)
+                    continue;
+                string column = r > 0 && c < records[0].Count && ValidText.Problem(records[0][c]) is null ? records[0][c].Trim().ToLowerInvariant() : "csv";
+                return (column, $"{problem} (row {r + 1})");
+            }
+        }
+        return null;
+    }
+
     /// <summary>RFC 4180 records; blank lines are skipped.</summary>
     private static List<List<string>> Records(string text)
     {

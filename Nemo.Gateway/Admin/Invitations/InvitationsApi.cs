@@ -76,6 +76,8 @@ internal static class InvitationsApi
         {
             System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
+        if (InvitationCsv.InvalidText(text) is { } invalid)
+            return ValidText.Error(invalid.Column, invalid.Problem).ToResult();
         (List<InvitationRequest> rows, List<string> errors) = InvitationCsv.Parse(text, options.Value.MaxBulkInvitations);
         if (errors.Count > 0)
             return OpenAIError.BadRequest(

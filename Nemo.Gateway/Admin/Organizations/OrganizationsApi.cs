@@ -7,6 +7,7 @@ using Nemo.Gateway.Admin.Members;
 using Nemo.Gateway.Admin.Signup;
 using Nemo.Gateway.Admin.Storage;
 using Nemo.Gateway.Errors;
+using Nemo.Gateway.Notifications;
 using Nemo.Grains.Tenancy;
 
 namespace Nemo.Gateway.Admin.Organizations;
@@ -33,7 +34,7 @@ internal static class OrganizationsApi
     private static async Task<IResult> GetAsync(HttpContext context, OrganizationStore store) =>
         AdminJson.Ok(await store.GetAsync(AdminCaller.Of(context), context.RequestAborted));
 
-    private static async Task<IResult> PatchAsync(HttpContext context, OrganizationStore store, IOptions<AdminOptions> options)
+    private static async Task<IResult> PatchAsync(HttpContext context, OrganizationStore store, WebhookTargets webhooks, IOptions<AdminOptions> options)
     {
         AdminCaller caller = AdminCaller.Of(context);
         (JsonInput? input, OpenAIError error) = await JsonInput.ReadAsync(context.Request, options.Value.MaxBodyBytes);
@@ -64,6 +65,8 @@ internal static class OrganizationsApi
                 return OrganizationRules.UrlError("logo_url", logo).ToResult();
             if (webhook is { Length: > 0 } && !OrganizationRules.ValidUrl(webhook))
                 return OrganizationRules.UrlError("webhook_url", webhook).ToResult();
+            if (webhook is { Length: > 0 } && webhooks.UrlProblem(webhook) is { } webhookProblem)
+                return OpenAIError.BadRequest(webhookProblem, "webhook_url", "invalid_value").ToResult();
             if (region is not null && !options.Value.Regions.Contains(region, StringComparer.Ordinal))
                 return OpenAIError.BadRequest($"region must be one of {string.Join(", ", options.Value.Regions)} (got '{region}').", "region", "invalid_value").ToResult();
             change = new SettingsChange(name, slug, logo is { Length: > 0 } ? logo : null, input.Has("logo_url") && logo is not { Length: > 0 },

@@ -88,10 +88,14 @@ internal sealed class UsageStore(AdminDatabase database, TimeProvider time)
         return null;
     }
 
-    /// <summary>Quotes a field when it holds a comma, quote or line break, and defuses spreadsheet formulas.</summary>
-    private static void Csv(StringBuilder line, string value)
+    /// <summary>
+    /// Quotes a field when it holds a comma, quote or line break, and defuses spreadsheet formulas: a cell
+    /// starting with <c>=</c>, <c>+</c>, <c>-</c>, <c>@</c>, TAB or CR gets a leading single quote (OWASP's CSV
+    /// injection advice), so a customer id such as <c>=HYPERLINK(…)</c> is shown as text, never evaluated.
+    /// </summary>
+    internal static void Csv(StringBuilder line, string value)
     {
-        if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@')
+        if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
             value = "'" + value;
         if (value.AsSpan().IndexOfAny(",\"\r\n") < 0)
         {

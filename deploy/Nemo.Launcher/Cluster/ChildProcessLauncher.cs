@@ -5,7 +5,8 @@ namespace Nemo.Launcher.Cluster;
 
 /// <summary>
 /// Starts <c>dotnet &lt;dll&gt; --urls http://127.0.0.1:{port}</c> with output to
-/// <c>.nemo/logs/&lt;role&gt;-&lt;n&gt;.log</c>.
+/// <c>.nemo/logs/&lt;role&gt;-&lt;n&gt;.log</c>; the previous runs' logs are kept as
+/// <c>&lt;role&gt;-&lt;n&gt;.1.log</c> … (see <see cref="LogRotation"/>).
 /// </summary>
 /// <remarks>
 /// Each child runs in a session of its own (<c>setsid</c>), with stdin from /dev/null and its
@@ -27,6 +28,7 @@ internal sealed class ChildProcessLauncher(RepoLayout layout)
         var port = LoopbackPorts.PickFree();
         var url = $"http://127.0.0.1:{port}";
         var logFile = Path.Combine(layout.LogsDirectory, $"{role}-{index}.log");
+        LogRotation.Rotate(logFile);
 
         var startInfo = new ProcessStartInfo("setsid")
         {

@@ -22,6 +22,10 @@ public sealed class AdminOptionsTests : IAsyncLifetime
             ["Nemo:Email:From"] = "not an address",
             ["Nemo:Webhooks:MaxAttempts"] = "0",
             ["Nemo:Retention:BatchSize"] = "0",
+            ["Nemo:Webhooks:AllowedHosts:0"] = "http://hooks.example.com/",
+            ["Nemo:Signup:PermitsPerAddress"] = "0",
+            ["Nemo:Auth:FailuresPerAddress"] = "0",
+            ["Nemo:Auth:NegativeCacheTtl"] = "00:00:00",
         };
         Exception ex = await Assert.ThrowsAnyAsync<Exception>(() => NemoTestHost.StartGatewayAsync(_database.ConnectionString, "http://127.0.0.1:9", settings));
         string message = ex is AggregateException all ? string.Join("\n", all.Flatten().InnerExceptions.Select(e => e.Message)) : ex.Message;
@@ -32,5 +36,9 @@ public sealed class AdminOptionsTests : IAsyncLifetime
         Assert.Contains("Nemo:Email:From", message);
         Assert.Contains("Nemo:Webhooks:MaxAttempts", message);
         Assert.Contains("Nemo:Retention:BatchSize", message);
+        Assert.Contains("Nemo:Webhooks:AllowedHosts", message);
+        Assert.Contains("Nemo:Signup:PermitsPerAddress", message);
+        Assert.Contains("Nemo:Auth:FailuresPerAddress", message);
+        Assert.Contains("Nemo:Auth:NegativeCacheTtl", message);
     }
 }

@@ -8,9 +8,11 @@ namespace Nemo.Tests.Admin;
 /// Bad input on every admin route — missing fields, wrong types, unknown fields and ids, oversized
 /// bodies — gets 400/404/413/415 with a specific code naming the parameter, and changes nothing.
 /// Paths and bodies use placeholders: TEAM, MEMBER, MEMBER_KEY, DEFAULT_TEAM, ORG (this organization's
-/// ids), RANDOM (a UUID that names nothing) and HUGE (a 1.1 MB string).
+/// ids), RANDOM (a UUID that names nothing) and HUGE (a 1.1 MB string). Text fields, route values,
+/// query values and CSV cells with a NUL (\u0000) or an unpaired surrogate (\ud800) get 400 invalid_text.
+/// (A NUL or invalid UTF-8 in the path itself is refused by Kestrel with a bare 400 before any route runs.)
 /// </summary>
-public sealed class BadInputTests(NemoHostFixture fixture) : IClassFixture<NemoHostFixture>
+public sealed class BadInputTests(AdminHostFixture fixture) : IClassFixture<AdminHostFixture>
 {
     private const string Owner = "owner";
     private const string Operator = "operator";
@@ -129,6 +131,44 @@ public sealed class BadInputTests(NemoHostFixture fixture) : IClassFixture<NemoH
         { Owner, "GET", "/v1/audit?limit=abc", null, 400, "invalid_value", "limit" },
         { Owner, "GET", "/v1/audit?after=%25%25", null, 400, "invalid_value", "after" },
         { Nobody, "POST", "/v1/signup", "{\"email\":\"HUGE\",\"organization_name\":\"X\"}", 413, "request_too_large", null },
+        { Nobody, "POST", "/v1/signup/verify", "{}", 400, "missing_required_parameter", "token" },
+        { Nobody, "POST", "/v1/signup/verify", "{\"token\":\"nemo_ver_abc.def\"}", 400, "invalid_verification_token", "token" },
+
+        // NUL and unpaired surrogates, in every kind of string the admin API takes (issue 8).
+        { Nobody, "POST", "/v1/signup", "{\"email\":\"x@example.com\",\"organization_name\":\"A\\u0000B\"}", 400, "invalid_text", "organization_name" },
+        { Nobody, "POST", "/v1/signup", "{\"email\":\"x\\ud800@example.com\",\"organization_name\":\"X\"}", 400, "invalid_text", "email" },
+        { Nobody, "POST", "/v1/signup/verify", "{\"token\":\"nemo_ver_\\u0000\"}", 400, "invalid_text", "token" },
+        { Operator, "POST", "/v1/admin/organizations", "{\"name\":\"\\udc00x\",\"owner_email\":\"x@example.com\"}", 400, "invalid_text", "name" },
+        { Operator, "PATCH", "/v1/admin/organizations/ORG", "{\"plan\":\"tier2\\u0000\"}", 400, "invalid_text", "plan" },
+        { Operator, "POST", "/v1/admin/organizations/ORG/credits", "{\"amount\":1,\"reason\":\"gift\\u0000\"}", 400, "invalid_text", "reason" },
+        { Operator, "GET", "/v1/admin/organizations?after=%00", null, 400, "invalid_text", "after" },
+        { Owner, "POST", "/v1/teams", "{\"name\":\"Team\\u0000\"}", 400, "invalid_text", "name" },
+        { Owner, "POST", "/v1/teams", "{\"name\":\"Team \\ud83d\"}", 400, "invalid_text", "name" },
+        { Owner, "POST", "/v1/teams", "{\"na\\u0000me\":\"x\"}", 400, "invalid_text", "na\\u0000me" },
+        { Owner, "PATCH", "/v1/teams/TEAM", "{\"name\":\"\\ud800\"}", 400, "invalid_text", "name" },
+        { Owner, "PATCH", "/v1/organization", "{\"name\":\"Acme\\u0000\"}", 400, "invalid_text", "name" },
+        { Owner, "PATCH", "/v1/organization", "{\"timezone\":\"UTC\\udfff\"}", 400, "invalid_text", "timezone" },
+        { Owner, "PATCH", "/v1/organization", "{\"webhook_url\":\"https://example.com/\\u0000\"}", 400, "invalid_text", "webhook_url" },
+        { Owner, "DELETE", "/v1/organization", "{\"confirm\":\"\\u0000\"}", 400, "invalid_text", "confirm" },
+        { Owner, "POST", "/v1/organization/transfer", "{\"user_id\":\"\\u0000\"}", 400, "invalid_text", "user_id" },
+        { Owner, "PATCH", "/v1/members/MEMBER", "{\"role\":\"admin\\u0000\"}", 400, "invalid_text", "role" },
+        { Owner, "POST", "/v1/invitations", "{\"email\":\"a\\u0000@b.co\"}", 400, "invalid_text", "email" },
+        { Owner, "POST", "/v1/invitations/bulk", "email,role\na@b.co,member\u0000\n", 400, "invalid_text", "role" },
+        { Owner, "POST", "/v1/invitations/bulk", "email\u0000\na@b.co\n", 400, "invalid_text", "csv" },
+        { Nobody, "POST", "/v1/invitations/accept", "{\"token\":\"x\",\"email\":\"a\\ud800@b.co\"}", 400, "invalid_text", "email" },
+        { Nobody, "POST", "/v1/invitations/decline", "{\"token\":\"\\u0000\"}", 400, "invalid_text", "token" },
+        { Owner, "POST", "/v1/keys", "{\"name\":\"k\\u0000\"}", 400, "invalid_text", "name" },
+        { Owner, "POST", "/v1/keys", "{\"name\":\"k\",\"limits\":{\"rpm\":\"\\u0000\"}}", 400, "invalid_text", "rpm" },
+        { Owner, "PATCH", "/v1/keys/MEMBER_KEY", "{\"name\":\"\\ud800\"}", 400, "invalid_text", "name" },
+        { Owner, "PUT", "/v1/budgets/team/TEAM", "{\"limit\":5,\"period\":\"monthly\\u0000\"}", 400, "invalid_text", "period" },
+        { Owner, "POST", "/v1/credits/purchase", "{\"amount\":5,\"note\":\"\\u0000\"}", 400, "invalid_text", "note" },
+        { Owner, "PATCH", "/v1/billing", "{\"plan\":\"tier2\\u0000\"}", 400, "invalid_text", "plan" },
+        { Owner, "GET", "/v1/audit?action=key%00", null, 400, "invalid_text", "action" },
+        { Owner, "GET", "/v1/audit?actor=%00", null, 400, "invalid_text", "actor" },
+        { Owner, "GET", "/v1/audit?target=x%00", null, 400, "invalid_text", "target" },
+        { Owner, "GET", "/v1/usage?group_by=key%00", null, 400, "invalid_text", "group_by" },
+        { Owner, "GET", "/v1/usage/export?from=%00", null, 400, "invalid_text", "from" },
+        { Owner, "GET", "/v1/activity?key_id=%00", null, 400, "invalid_text", "key_id" },
     };
 
     [Theory]

@@ -11,7 +11,7 @@ namespace Nemo.Tests.Admin;
 /// case runs against a fresh organization (mutations can't leak between cases), and every refusal is
 /// checked to have changed nothing in that organization.
 /// </summary>
-public sealed class PermissionMatrixTests(NemoHostFixture fixture) : IClassFixture<NemoHostFixture>
+public sealed class PermissionMatrixTests(AdminHostFixture fixture) : IClassFixture<AdminHostFixture>
 {
     public enum Caller { Owner, Admin, Member, Viewer, OtherOrganization, NoKey, Operator }
 
@@ -31,6 +31,8 @@ public sealed class PermissionMatrixTests(NemoHostFixture fixture) : IClassFixtu
     private static readonly Route[] Routes =
     [
         new("POST /v1/signup", Access.Anyone, w => (HttpMethod.Post, "/v1/signup", new { email = $"signup-{Guid.NewGuid():N}@example.com", organization_name = "New" })),
+        new("POST /v1/signup/verify", Access.Anyone, w => (HttpMethod.Post, "/v1/signup/verify",
+            new { token = SignupTokens.Issue($"verify-{Guid.NewGuid():N}@example.com", "New", TimeSpan.FromHours(1)) })),
         new("POST /v1/admin/organizations", Access.Operator, w => (HttpMethod.Post, "/v1/admin/organizations", new { name = "Op", owner_email = $"op-{Guid.NewGuid():N}@example.com" })),
         new("GET /v1/admin/organizations", Access.Operator, w => (HttpMethod.Get, "/v1/admin/organizations", null)),
         new("GET /v1/admin/organizations/{id}", Access.Operator, w => (HttpMethod.Get, $"/v1/admin/organizations/{w.OrganizationId}", null)),

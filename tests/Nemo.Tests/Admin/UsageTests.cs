@@ -82,6 +82,22 @@ public sealed class UsageTests(NemoHostFixture fixture) : IClassFixture<NemoHost
     }
 
     [Fact]
+    public async Task Export_DefusesCellsASpreadsheetWouldReadAsFormulas()
+    {
+        AdminWorld w = await AdminWorld.CreateAsync(Client, fixture.Database);
+        string[] hostile = ["=HYPERLINK(\"http://evil\",\"x\")", "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd", "plain"];
+        await UsageSeed.InsertAsync(fixture.Database, w.OrganizationId,
+            [.. hostile.Select((c, i) => new UsageSeed.Event(w.Owner.KeyId, w.Owner.UserId, w.DefaultTeamId, c, "gpt-4o-mini", 1, 1, 1, Day1.AddMinutes(i)))]);
+
+        (int status, _, string csv) = await Client.SendAsync(HttpMethod.Get, "/v1/usage/export?group_by=customer&from=2026-03-01&to=2026-03-02", w.Owner.Key);
+
+        Assert.Equal(200, status);
+        string[] cells = [.. csv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(line => line[..line.LastIndexOf(",1,1,1,", StringComparison.Ordinal)])];
+        string[] expected = ["\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\"", "'+1+1", "'-2+3", "'@SUM(A1)", "'\tcmd", "\"'\rcmd\"", "plain"];
+        Assert.Equal(expected.Order(StringComparer.Ordinal), cells.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task Activity_IsMetadataOnly_NewestFirst_ByKey_InPages()
     {
         AdminWorld w = await SeededAsync();

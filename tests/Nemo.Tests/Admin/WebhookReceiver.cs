@@ -58,6 +58,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
         return await _deliveries[name].Reader.ReadAsync(timeout.Token);
     }
 
+    /// <summary>A delivery already received on this endpoint, if any (does not wait).</summary>
+    public bool TryTake(string name, out Delivery? delivery) => _deliveries[name].Reader.TryRead(out delivery);
+
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();

@@ -10,13 +10,17 @@ namespace Nemo.Tests.Admin;
 /// </summary>
 public sealed class WebhookTests(WebhookTests.FastWebhooks fixture) : IClassFixture<WebhookTests.FastWebhooks>, IAsyncLifetime
 {
-    /// <summary>Polls the outbox every 100 ms and retries after 200 ms, so the tests wait for events, not minutes.</summary>
+    /// <summary>
+    /// Polls the outbox every 100 ms and retries after 200 ms, so the tests wait for events, not minutes;
+    /// the receiver listens on 127.0.0.1 over plain http, which the operator must allow explicitly.
+    /// </summary>
     public sealed class FastWebhooks : NemoHostFixture
     {
         protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
         {
             ["Nemo:Webhooks:PollInterval"] = "00:00:00.100",
             ["Nemo:Webhooks:RetryBaseDelay"] = "00:00:00.200",
+            ["Nemo:Webhooks:AllowedHosts:0"] = "127.0.0.1",
         };
     }
 
@@ -29,12 +33,17 @@ public sealed class WebhookTests(WebhookTests.FastWebhooks fixture) : IClassFixt
     public ValueTask DisposeAsync() => _receiver.DisposeAsync();
 
     /// <summary>An organization with a webhook and a budget whose 10 % threshold one small request crosses.</summary>
-    private async Task<(AdminWorld World, string Secret, string Hook)> ArmedAsync(int failFirst)
+    private Task<(AdminWorld World, string Secret, string Hook)> ArmedAsync(int failFirst)
+    {
+        string hook = Guid.NewGuid().ToString("N");
+        return ArmedAsync(hook, _receiver.Endpoint(hook, failFirst));
+    }
+
+    private async Task<(AdminWorld World, string Secret, string Hook)> ArmedAsync(string hook, string url)
     {
         AdminWorld world = await AdminWorld.CreateAsync(Client, fixture.Database, credits: 1m);
-        string hook = Guid.NewGuid().ToString("N");
         (int status, JsonElement org, string text) = await Client.SendAsync(HttpMethod.Patch, "/v1/organization", world.Owner.Key,
-            new { webhook_url = _receiver.Endpoint(hook, failFirst) });
+            new { webhook_url = url });
         Assert.True(status == 200, text);
         (status, _, text) = await Client.SendAsync(HttpMethod.Put, $"/v1/budgets/organization/{world.OrganizationId}", world.Admin.Key,
             new { limit = 0.00002, period = "monthly", soft_thresholds = new[] { 10 } });
@@ -93,4 +102,84 @@ public sealed class WebhookTests(WebhookTests.FastWebhooks fixture) : IClassFixt
             "SELECT failed_at IS NOT NULL AND last_error = 'no webhook URL configured' FROM nemo.notifications WHERE organization_id = @org", ("org", world.OrganizationId)),
             "the notification to be marked failed");
     }
+
+    [Theory]
+    [InlineData("http://example.com/hook")]                       // plain http to a host the operator didn't list
+    [InlineData("http://localhost/hook")]
+    [InlineData("https://127.0.0.2/hook")]                        // loopback (only 127.0.0.1 is listed)
+    [InlineData("https://10.0.0.5/hook")]
+    [InlineData("https://192.168.1.10/hook")]
+    [InlineData("https://169.254.169.254/latest/meta-data/")]    // cloud metadata
+    [InlineData("https://[::1]/hook")]
+    [InlineData("https://[fd00:ec2::254]/hook")]
+    [InlineData("https://user:pw@example.com/hook")]
+    public async Task WebhookUrl_NotHttpsOrNotPublic_IsRefused_AndNothingChanges(string url)
+    {
+        AdminWorld world = await AdminWorld.CreateAsync(Client, fixture.Database);
+        string before = await world.FingerprintAsync(fixture.Database);
+
+        (int status, JsonElement body, string text) = await Client.SendAsync(HttpMethod.Patch, "/v1/organization", world.Owner.Key, new { webhook_url = url });
+
+        Assert.True(status == 400, text);
+        Assert.Equal("invalid_value", body.Code());
+        Assert.Equal("webhook_url", body.Error().GetProperty("param").GetString());
+        Assert.Equal(before, await world.FingerprintAsync(fixture.Database));
+    }
+
+    [Fact]
+    public async Task AHostResolvingToLoopback_IsRefusedAtDelivery_UnlessListed()
+    {
+        // "localhost" passes the URL check (a name, https) but resolves to loopback, which only the
+        // operator's allow-list could permit: the connection is refused after resolution, nothing arrives.
+        string hook = Guid.NewGuid().ToString("N");
+        string url = _receiver.Endpoint(hook).Replace("http://127.0.0.1:", "https://localhost:", StringComparison.Ordinal);
+        (AdminWorld world, _, _) = await ArmedAsync(hook, url);
+
+        await Eventually.TrueAsync(() => fixture.Database.ScalarAsync<bool>(
+            "SELECT coalesce(bool_or(last_error LIKE '%not a public address%'), false) FROM nemo.notifications WHERE organization_id = @org",
+            ("org", world.OrganizationId)), "the delivery to be refused after resolving localhost");
+        Assert.True(await fixture.Database.ScalarAsync<bool>(
+            "SELECT bool_and(delivered_at IS NULL) FROM nemo.notifications WHERE organization_id = @org", ("org", world.OrganizationId)));
+        Assert.False(_receiver.TryTake(hook, out _), "the receiver got a delivery the target check should have refused");
+    }
+
+    [Fact]
+    public async Task AStoredHttpUrl_OfAnUnlistedHost_IsNotCalled()
+    {
+        // A URL saved before the rules (or removed from the allow-list since) is checked again on delivery.
+        AdminWorld world = await AdminWorld.CreateAsync(Client, fixture.Database);
+        string hook = Guid.NewGuid().ToString("N");
+        string url = _receiver.Endpoint(hook).Replace("127.0.0.1", "localhost", StringComparison.Ordinal);
+        await fixture.Database.ExecuteAsync("UPDATE nemo.organizations SET webhook_url = @url, webhook_secret = 'whsec_x' WHERE id = @org",
+            ("url", url), ("org", world.OrganizationId));
+        await fixture.Database.ExecuteAsync("INSERT INTO nemo.notifications (organization_id, kind, dedupe_key, payload) VALUES (@org, 'budget.threshold_crossed', @d, '{}')",
+            ("org", world.OrganizationId), ("d", Guid.NewGuid().ToString()));
+
+        await Eventually.TrueAsync(() => fixture.Database.ScalarAsync<bool>(
+            "SELECT coalesce(last_error LIKE 'refused: webhook_url must use https%', false) FROM nemo.notifications WHERE organization_id = @org",
+            ("org", world.OrganizationId)), "the delivery to be refused");
+        Assert.False(_receiver.TryTake(hook, out _));
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1", false)]
+    [InlineData("0.0.0.0", false)]
+    [InlineData("10.1.2.3", false)]
+    [InlineData("172.16.0.1", false)]
+    [InlineData("172.31.255.255", false)]
+    [InlineData("192.168.0.1", false)]
+    [InlineData("169.254.169.254", false)]
+    [InlineData("100.100.100.200", false)]
+    [InlineData("224.0.0.1", false)]
+    [InlineData("::1", false)]
+    [InlineData("fe80::1", false)]
+    [InlineData("fd00:ec2::254", false)]
+    [InlineData("::ffff:127.0.0.1", false)]
+    [InlineData("::ffff:169.254.169.254", false)]
+    [InlineData("64:ff9b::a00:1", false)]
+    [InlineData("8.8.8.8", true)]
+    [InlineData("172.32.0.1", true)]
+    [InlineData("2606:4700:4700::1111", true)]
+    public void IsPublic_RefusesLoopbackPrivateLinkLocalAndMetadata(string address, bool expected) =>
+        Assert.Equal(expected, WebhookTargets.IsPublic(System.Net.IPAddress.Parse(address)));
 }
