@@ -22,7 +22,10 @@ public sealed class NemoClusterOptions : IValidatableObject
     /// <summary>Address the silo and gateway ports bind to (default 127.0.0.1). Use the cluster network's address, never a public one.</summary>
     public string ListenAddress { get; set; } = "127.0.0.1";
 
-    /// <summary>Address other nodes reach this silo at (default: ListenAddress; required when that is 0.0.0.0).</summary>
+    /// <summary>
+    /// Address other nodes reach this silo at: an IP, or a host name resolved once at start-up (e.g. a
+    /// compose service name). Default: ListenAddress; required when that is 0.0.0.0.
+    /// </summary>
     public string? AdvertisedAddress { get; set; }
 
     /// <summary>Silo-to-silo port (default 11111; 0 picks a free port at start-up).</summary>
@@ -71,14 +74,15 @@ public sealed class NemoClusterOptions : IValidatableObject
 
     public IPAddress ListenIp => IPAddress.Parse(ListenAddress);
 
-    public IPAddress AdvertisedIp => IPAddress.Parse(AdvertisedAddress ?? ListenAddress);
+    public IPAddress AdvertisedIp => AdvertisedAddress is null ? ListenIp
+        : IPAddress.TryParse(AdvertisedAddress, out IPAddress? ip) ? ip
+        : Dns.GetHostAddresses(AdvertisedAddress).FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+          ?? throw new InvalidOperationException($"Nemo:Cluster:AdvertisedAddress '{AdvertisedAddress}' did not resolve to an IPv4 address.");
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (!IPAddress.TryParse(ListenAddress, out IPAddress? listen))
             yield return new ValidationResult($"Nemo:Cluster:ListenAddress must be an IP address (currently '{ListenAddress}').");
-        if (AdvertisedAddress is not null && !IPAddress.TryParse(AdvertisedAddress, out _))
-            yield return new ValidationResult($"Nemo:Cluster:AdvertisedAddress must be an IP address (currently '{AdvertisedAddress}').");
         if (listen is not null && (listen.Equals(IPAddress.Any) || listen.Equals(IPAddress.IPv6Any)) && AdvertisedAddress is null)
             yield return new ValidationResult($"Nemo:Cluster:AdvertisedAddress is required when ListenAddress is {ListenAddress}: set the address other nodes reach this one at.");
         if (ProbeTimeout <= TimeSpan.Zero)

@@ -18,6 +18,9 @@ internal static class NemoEnvironment
             ["Nemo__Providers__demo__ApiKey"] = DemoProviderKey,
             // Demo: Nemo.Gateway/appsettings.Demo.json holds the demo provider's model catalog.
             ["ASPNETCORE_ENVIRONMENT"] = "Demo",
+            // Every process on this machine picks free Orleans silo and gateway ports on loopback.
+            ["Nemo__Cluster__SiloPort"] = "0",
+            ["Nemo__Cluster__GatewayPort"] = "0",
         };
         if (role is not null)
         {

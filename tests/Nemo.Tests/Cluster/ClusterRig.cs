@@ -56,9 +56,9 @@ public sealed class ClusterRig : IAsyncDisposable
             ["NEMO_MASTER_KEY"] = NemoTestHost.MasterKey,
             ["ASPNETCORE_ENVIRONMENT"] = "Demo", // the demo provider catalog, Nemo.Gateway/appsettings.Demo.json
         };
-        if (role == "gateway")
+        if (role is "gateway" or "all-in-one")
         {
-            environment["Nemo__Role"] = "gateway";
+            environment["Nemo__Role"] = role;
             environment["Nemo__Providers__demo__BaseUrl"] = Upstream.Urls.First() + "/v1";
             environment["Nemo__Providers__demo__ApiKey"] = "sk-fake-provider-key";
         }
@@ -68,6 +68,9 @@ public sealed class ClusterRig : IAsyncDisposable
     public async Task<NodeProcess> StartSiloAsync() => await StartAsync("silo", "Nemo.Silo");
 
     public async Task<NodeProcess> StartGatewayAsync() => await StartAsync("gateway", "Nemo.Gateway");
+
+    /// <summary>A gateway that co-hosts a silo, as <c>./nemo up</c> runs by default.</summary>
+    public async Task<NodeProcess> StartAllInOneAsync() => await StartAsync("all-in-one", "Nemo.Gateway");
 
     private async Task<NodeProcess> StartAsync(string role, string project)
     {

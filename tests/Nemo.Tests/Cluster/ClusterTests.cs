@@ -291,4 +291,25 @@ public sealed class ClusterTests
             ("org", tenant.OrganizationId), ("leaving", $"S127.0.0.1:{leaving.ClusterPort}:%")));
         await AssertEveryResponseHasExactlyOneLedgerRow(rig, load, tenant.OrganizationId);
     }
+
+    [Fact]
+    public async Task Sigterm_AllInOneWithRequestsInFlight_TheyFinishAndSettle_ThenItExits()
+    {
+        await using ClusterRig rig = await ClusterRig.StartAsync(new Nemo.FakeUpstream.FakeUpstreamOptions { LatencyMs = 2000 });
+        NodeProcess node = await rig.StartAllInOneAsync();
+        (Tenant tenant, List<string> keys) = await ClusterTenant.CreateAsync(node.Url, 10m, keys: 4);
+        var load = new LoadDriver([node.Url], keys);
+        Task running = load.RunAsync(workers: 12, maxRequests: 12, CancellationToken.None);
+        await Task.Delay(TimeSpan.FromMilliseconds(700)); // all twelve are upstream now, generating for 2 s
+
+        node.Terminate();
+        await running;
+        await node.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Output.WriteLine($"SIGTERM all-in-one: {load.Succeeded.Count} of 12 completed, {load.Outcomes.Count(o => o.Status != 200)} failed");
+        Assert.True(load.Outcomes.Count == 12 && load.Outcomes.All(o => o.Status == 200), load.Failures() + "\n" + node.LogTail());
+        await AssertEveryResponseHasExactlyOneLedgerRow(rig, load, tenant.OrganizationId);
+        Assert.Equal(0L, await rig.Database.ScalarAsync<long>(
+            "SELECT count(*) FROM nemo.organization_activations WHERE organization_id = @org AND active", ("org", tenant.OrganizationId)));
+    }
 }

@@ -23,6 +23,7 @@ public sealed class DatabaseOutageTests : IAsyncLifetime
         _host = await NemoTestHost.StartAsync(_database.ConnectionString, new Dictionary<string, string?>
         {
             ["Nemo:Cluster:CallDeadline"] = "00:00:02",
+            ["Nemo:Cluster:ResponseTimeout"] = "00:00:01",
             ["Nemo:Fencing:LeaseDuration"] = "00:00:01.5",
         });
     }
