@@ -28,6 +28,10 @@ internal sealed partial class ActivationLeases(IActivationFence fence, TimeProvi
 
     public int Count => _leases.Count;
 
+    /// <summary>Whether this silo's activation of the organization at this epoch is fenced or gone.</summary>
+    internal bool IsFencedOrGone(Guid organizationId, long epoch) =>
+        !_leases.Keys.Any(l => l.OrganizationId == organizationId && l.Epoch == epoch && !l.Fenced);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.ConfirmInterval, time);

@@ -82,7 +82,7 @@ public sealed class DatabaseOutageTests : IAsyncLifetime
         // Admissions stopped within the bound: nothing reached the provider in the second half of the outage.
         Assert.Equal(upstreamAtBound, upstreamBeforeRestore);
         // Fail closed: no response completed during the outage (a settle needs the database).
-        Assert.DoesNotContain(outcomes, o => o.Status == HttpStatusCode.OK && o.Ended > cut + TimeSpan.FromMilliseconds(500) && o.Started < restored);
+        Assert.DoesNotContain(outcomes, o => o.Status == HttpStatusCode.OK && o.Ended > cut + TimeSpan.FromMilliseconds(500) && o.Ended < restored);
         Assert.Contains(outcomes, o => o.Status == HttpStatusCode.ServiceUnavailable);
         // Every completed response has its usage event; service resumed by itself.
         Guid[] ok = outcomes.Where(o => o.Status == HttpStatusCode.OK).Select(o => o.RequestId).ToArray();

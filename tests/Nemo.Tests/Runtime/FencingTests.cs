@@ -1,5 +1,6 @@
 using Nemo.Cluster.Calls;
 using Nemo.Grains.Contracts;
+using Nemo.Grains.Fencing;
 using Nemo.Grains.Spend;
 using Nemo.Grains.Storage;
 using Nemo.Tests.Infrastructure;
@@ -39,7 +40,14 @@ public sealed class FencingTests(NemoHostFixture fixture) : IClassFixture<NemoHo
         Assert.Equal(AppendOutcome.Fenced, await fixture.Host.Get<IUsageLedger>().AppendAsync(Usage(Request(1), 1), DateTimeOffset.UtcNow, epoch, CancellationToken.None));
         Assert.False(await fixture.Host.Get<IActivationFence>().HandOverAsync(tenant.OrganizationId, epoch, [], CancellationToken.None));
 
-        // It stops admitting; the call is retried until a new activation serves it, after its recovery window.
+        // Within one confirmation round it learns it was superseded: it stops admitting and deactivates.
+        // (Until then it may still admit: the duplicate's own recovery window keeps the two from overlapping.)
+        ActivationLeases leases = fixture.Host.Get<ActivationLeases>();
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+            while (!leases.IsFencedOrGone(tenant.OrganizationId, epoch))
+                await Task.Delay(20, timeout.Token);
+
+        // The call is retried until a new activation serves it, after its recovery window.
         AuthorizeRequest second = Request(200_000_000);
         Assert.True((await calls.AuthorizeAsync(second, CancellationToken.None)).Admitted);
         Assert.True(await EpochAsync(tenant.OrganizationId) > duplicate.Epoch);
