@@ -76,6 +76,13 @@ public static class ClusterHostingExtensions
             {
                 o.ProbeTimeout = cluster.ProbeTimeout;
                 o.NumMissedProbesLimit = cluster.NumMissedProbesLimit;
+                // On a loaded machine Orleans judges its own health degraded and then lengthens probe
+                // timeouts, which made a crashed silo's detection take ~6 s here: detection is bounded
+                // by the settings above instead.
+                o.ExtendProbeTimeoutDuringDegradation = false;
+                // A dead silo refuses connections at once; asking a third silo to confirm each missed
+                // probe (indirect probes) added a round to every detection.
+                o.EnableIndirectProbes = false;
             });
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = cluster.ResponseTimeout);
             silo.AddPlacementDirector<OrganizationPlacement, OrganizationPlacementDirector>();

@@ -16,7 +16,7 @@ using Nemo.Gateway.Admin.Usage;
 namespace Nemo.Gateway.Admin;
 
 /// <summary>
-/// The tenancy and administration routes of API.md. Every route declares who may call it (see
+/// The tenancy and administration routes of docs/API.md. Every route declares who may call it (see
 /// <see cref="Http.AdminRoutes"/>) and is checked server-side before its handler runs; every mutation is
 /// one transaction with its audit entry; tenant queries run under row-level security.
 /// </summary>

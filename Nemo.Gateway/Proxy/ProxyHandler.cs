@@ -10,7 +10,7 @@ using Nemo.Cluster.Calls;
 namespace Nemo.Gateway.Proxy;
 
 /// <summary>
-/// One LLM request, in DESIGN §3's order: resolve the key (memory), validate and bound the request,
+/// One LLM request, in the order docs/ARCHITECTURE.md ("The request path") gives: resolve the key (memory), validate and bound the request,
 /// authorize on the organization's silo (one hop), forward, settle, and only then complete the response.
 /// Expected outcomes (refusals, upstream failures) are written as OpenAI errors, not thrown.
 /// </summary>

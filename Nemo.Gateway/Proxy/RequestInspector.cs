@@ -7,7 +7,7 @@ using Nemo.Gateway.Providers;
 namespace Nemo.Gateway.Proxy;
 
 /// <summary>
-/// Validates an LLM request body and computes the upper bounds of DESIGN §4:
+/// Validates an LLM request body and computes the upper bounds of docs/ARCHITECTURE.md ("Money"):
 /// prompt tokens ≤ UTF-8 bytes of the whole body (+ per-message and per-image allowances) — a byte-level
 /// tokenizer never makes more tokens than bytes, and the JSON body holds every prompt byte; output
 /// tokens ≤ the request's max_tokens/max_completion_tokens (× n), or else the model's cap, which is then

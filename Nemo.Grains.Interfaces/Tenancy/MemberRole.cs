@@ -1,6 +1,6 @@
 namespace Nemo.Grains.Tenancy;
 
-/// <summary>The four roles of API.md. Viewers can read but their keys cannot send LLM traffic.</summary>
+/// <summary>The four roles of docs/API.md. Viewers can read but their keys cannot send LLM traffic.</summary>
 public enum MemberRole
 {
     Viewer = 0,

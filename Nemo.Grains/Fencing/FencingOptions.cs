@@ -11,18 +11,21 @@ namespace Nemo.Grains.Fencing;
 /// </summary>
 public sealed class FencingOptions
 {
-    /// <summary>How often each silo re-confirms the epochs of its activations, in one query (default 500 ms).</summary>
-    public TimeSpan ConfirmInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+    /// <summary>How often each silo re-confirms the epochs of its activations, in one query (default 300 ms).</summary>
+    public TimeSpan ConfirmInterval { get; set; } = TimeSpan.FromMilliseconds(300);
 
-    /// <summary>How long a confirmation lets an activation admit (default 1.5 s). Must exceed 2 × ConfirmInterval.</summary>
-    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(1.5);
+    /// <summary>
+    /// How long a confirmation lets an activation admit (default 1 s: three confirmation rounds, so one
+    /// slow query doesn't stop admissions). Must exceed 2 × ConfirmInterval.
+    /// </summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// After an unclean takeover (the previous activation crashed, froze or still runs), how long the new
-    /// activation admits nothing new while gateways re-present reservations (default 1.6 s). Must be at
+    /// activation admits nothing new while gateways re-present reservations (default 1.1 s). Must be at
     /// least LeaseDuration.
     /// </summary>
-    public TimeSpan RecoveryWindow { get; set; } = TimeSpan.FromSeconds(1.6);
+    public TimeSpan RecoveryWindow { get; set; } = TimeSpan.FromSeconds(1.1);
 
     public IEnumerable<ValidationResult> Validate()
     {

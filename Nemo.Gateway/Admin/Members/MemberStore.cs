@@ -6,7 +6,7 @@ using Nemo.Grains.Tenancy;
 namespace Nemo.Gateway.Admin.Members;
 
 /// <summary>
-/// Members and roles. Rules (API.md): owners and admins manage members; only an owner grants the owner
+/// Members and roles. Rules (docs/API.md): owners and admins manage members; only an owner grants the owner
 /// role, demotes an owner or removes one; the last owner can't be demoted, removed or leave. Changing
 /// team is leave + rejoin: the membership row is replaced (one team per user, by the primary key) and
 /// the member's team-scoped keys move with them.

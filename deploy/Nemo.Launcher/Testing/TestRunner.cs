@@ -34,6 +34,9 @@ internal sealed class TestRunner(RepoLayout layout)
                     // LogFileName would be overwritten by each project in turn.
                     "--logger", "trx",
                     "--results-directory", layout.TestResultsDirectory,
+                    // A test that hangs (a node that never exits, a wait with no bound) fails the run with
+                    // a dump instead of holding it until CI's limit.
+                    "--blame-hang-timeout", "10m",
                     .. extraArguments,
                 ],
                 new Dictionary<string, string> { [PostgresVariable] = endpoint.ConnectionString(PostgresEndpoint.AdminDatabase) },

@@ -6,7 +6,7 @@ using Nemo.Tests.Infrastructure;
 namespace Nemo.Tests.Admin;
 
 /// <summary>
-/// Every admin route of API.md × {owner, admin, member, viewer, a key of another organization, no key,
+/// Every admin route of docs/API.md × {owner, admin, member, viewer, a key of another organization, no key,
 /// the operator's master key}: allowed or refused exactly as the contract says, checked server-side. Each
 /// case runs against a fresh organization (mutations can't leak between cases), and every refusal is
 /// checked to have changed nothing in that organization.
@@ -106,7 +106,7 @@ public sealed class PermissionMatrixTests(AdminHostFixture fixture) : IClassFixt
         _ => -1,
     };
 
-    /// <summary>API.md's matrix as a function: 200-class (0), or the refusal's status.</summary>
+    /// <summary>docs/API.md's role matrix as a function: 200-class (0), or the refusal's status.</summary>
     private static int Expected(Route route, Caller caller)
     {
         if (route.Min == Access.Operator)

@@ -34,6 +34,8 @@ public sealed class ClusterRig : IAsyncDisposable
     public Dictionary<string, string> Settings { get; } = new()
     {
         ["Logging__LogLevel__Orleans"] = "Warning",
+        ["Logging__LogLevel__Orleans.Runtime.MembershipService"] = "Information",
+        ["Logging__Console__TimestampFormat"] = "HH:mm:ss.fff ",
     };
 
     public static async Task<ClusterRig> StartAsync(FakeUpstreamOptions? upstreamOptions = null)

@@ -24,7 +24,7 @@ public sealed class DatabaseOutageTests : IAsyncLifetime
         {
             ["Nemo:Cluster:CallDeadline"] = "00:00:02",
             ["Nemo:Cluster:ResponseTimeout"] = "00:00:01",
-            ["Nemo:Fencing:LeaseDuration"] = "00:00:01.5",
+            ["Nemo:Fencing:LeaseDuration"] = "00:00:01",
         });
     }
 
@@ -67,7 +67,7 @@ public sealed class DatabaseOutageTests : IAsyncLifetime
         await Task.Delay(TimeSpan.FromSeconds(1));
         TimeSpan cut = clock.Elapsed;
         await SetConnectionsAllowedAsync(false);
-        await Task.Delay(TimeSpan.FromSeconds(3)); // past the fencing lease (1.5 s) plus slack
+        await Task.Delay(TimeSpan.FromSeconds(3)); // past the fencing lease (1 s) plus slack
         long upstreamAtBound = upstream.ChatCompletions;
         await Task.Delay(TimeSpan.FromSeconds(3));
         long upstreamBeforeRestore = upstream.ChatCompletions;
