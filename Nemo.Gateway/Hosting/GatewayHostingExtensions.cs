@@ -55,6 +55,7 @@ public static class GatewayHostingExtensions
         services.AddSingleton<UpstreamHttp>();
         services.AddSingleton<SpendRecorder>();
         services.AddSingleton<StreamRelay>();
+        services.AddSingleton<TokenCounter>();
         services.AddSingleton<ProxyHandler>();
         services.AddNemoAdmin(configuration);
         return builder;
