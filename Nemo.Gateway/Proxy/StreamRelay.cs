@@ -53,7 +53,7 @@ internal sealed class StreamRelay(UpstreamHttp upstream, SpendRecorder spend, To
         bool started = false, sawDone = false, sawFinal = false;
         UsageReport usage = UsageReport.Absent;
         bool usageUnreadable = false;
-        long deliveredOutput = 0;
+        var delivered = new OutputTally();
         UsageFlags flags = UsageFlags.None;
         TimeSpan idle = admission.Model.Timeouts.Idle;
         try
@@ -91,7 +91,7 @@ internal sealed class StreamRelay(UpstreamHttp upstream, SpendRecorder spend, To
                         FlushResult flushed = await writer.FlushAsync(clientAborted);
                         if (flushed.IsCanceled || flushed.IsCompleted)
                             throw new OperationCanceledException(clientAborted);
-                        deliveredOutput += TokenCounter.CountOutput(data.Span);
+                        delivered.Add(data.Span);
                     }
                     if (sawFinal)
                         break;
@@ -123,7 +123,7 @@ internal sealed class StreamRelay(UpstreamHttp upstream, SpendRecorder spend, To
             // Billed for what was delivered: the prompt and the relayed output, counted.
             flags |= UsageFlags.Estimated | (usageUnreadable ? UsageFlags.UsageUnreadable : 0);
             prompt = Math.Min(admission.Request.PromptTokensUpper, tokens.CountPrompt(admission.Endpoint, admission.Request.UpstreamBody));
-            completion = Math.Min(admission.Request.OutputTokensUpper, deliveredOutput);
+            completion = Math.Min(admission.Request.OutputTokensUpper, delivered.Tokens);
         }
         bool settled = await spend.SettleAsync(admission, prompt, completion, flags, StatusCodes.Status200OK);
         if (clientAborted.IsCancellationRequested)

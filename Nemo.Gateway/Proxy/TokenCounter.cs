@@ -65,11 +65,20 @@ internal sealed class TokenCounter(GatewayOptions options)
         }
     }
 
-    /// <summary>
-    /// The output tokens in a response body or one stream chunk: the text of <c>choices</c> (content,
-    /// text, refusal, reasoning, tool and function names and arguments), not ids, roles or logprobs.
-    /// </summary>
+    /// <summary>The output tokens of one response body (all its text counted together).</summary>
     public static long CountOutput(ReadOnlySpan<byte> json)
+    {
+        var text = new System.Text.StringBuilder();
+        long tokens = CollectOutput(json, text);
+        return tokens + CountText(text.ToString());
+    }
+
+    /// <summary>
+    /// Appends the output text of a response body or stream chunk to <paramref name="text"/>: the text of
+    /// <c>choices</c> (content, text, refusal, reasoning, tool and function names and arguments), not
+    /// ids, roles or logprobs. Returns tokens counted directly (strings that are not valid text: one per byte).
+    /// </summary>
+    public static long CollectOutput(ReadOnlySpan<byte> json, System.Text.StringBuilder text)
     {
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 256 });
         long tokens = 0;
@@ -93,13 +102,13 @@ internal sealed class TokenCounter(GatewayOptions options)
                     if (reader.TokenType == JsonTokenType.PropertyName)
                         counted = IsOutputField(ref reader);
                     else if (reader.TokenType == JsonTokenType.String && counted)
-                        tokens += CountString(ref reader);
+                        tokens += AppendString(ref reader, text);
                 }
             }
         }
         catch (JsonException)
         {
-            // Tokens counted before the broken part stand.
+            // Text collected before the broken part stands.
         }
         return tokens;
     }
@@ -109,11 +118,12 @@ internal sealed class TokenCounter(GatewayOptions options)
         || reader.ValueTextEquals("arguments"u8) || reader.ValueTextEquals("name"u8)
         || reader.ValueTextEquals("reasoning"u8) || reader.ValueTextEquals("reasoning_content"u8);
 
-    private static long CountString(ref Utf8JsonReader reader)
+    private static long AppendString(ref Utf8JsonReader reader, System.Text.StringBuilder text)
     {
         try
         {
-            return CountText(reader.GetString()!);
+            text.Append(reader.GetString());
+            return 0;
         }
         catch (InvalidOperationException)
         {

@@ -26,6 +26,31 @@ internal static class ProxyProbe
             }
         }
 
+        /// <summary>The o200k tokens of the content the client received in its stream events.</summary>
+        public long DeliveredTokens
+        {
+            get
+            {
+                var text = new System.Text.StringBuilder();
+                foreach (string data in Events)
+                {
+                    if (!data.StartsWith('{'))
+                        continue;
+                    using JsonDocument chunk = JsonDocument.Parse(data);
+                    if (chunk.RootElement.TryGetProperty("choices", out JsonElement choices))
+                    {
+                        foreach (JsonElement choice in choices.EnumerateArray())
+                        {
+                            if (choice.TryGetProperty("delta", out JsonElement delta) && delta.TryGetProperty("content", out JsonElement content)
+                                && content.ValueKind == JsonValueKind.String)
+                                text.Append(content.GetString());
+                        }
+                    }
+                }
+                return Nemo.Gateway.Proxy.TokenCounter.CountText(text.ToString());
+            }
+        }
+
         /// <summary>The data of every SSE event the client received, in order.</summary>
         public List<string> Events => [.. Body.Split("\n\n", StringSplitOptions.RemoveEmptyEntries).Select(e => e.StartsWith("data: ", StringComparison.Ordinal) ? e[6..] : e)];
     }
