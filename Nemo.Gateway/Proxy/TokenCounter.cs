@@ -19,10 +19,8 @@ internal sealed class TokenCounter(GatewayOptions options)
     /// <summary>The reply's priming tokens.</summary>
     private const long ReplyTokens = 3;
 
+    /// <summary>Loaded on the first fallback count (the happy path never tokenizes).</summary>
     private static readonly Lazy<Tokenizer> Encoding = new(() => TiktokenTokenizer.CreateForEncoding("o200k_base"));
-
-    /// <summary>Loads the encoding (tens of milliseconds) so that the first fallback count doesn't pay for it.</summary>
-    public static void Warm() => _ = Encoding.Value;
 
     public static long CountText(string text) => text.Length == 0 ? 0 : Encoding.Value.CountTokens(text);
 
