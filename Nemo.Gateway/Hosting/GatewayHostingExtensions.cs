@@ -59,6 +59,7 @@ public static class GatewayHostingExtensions
         services.AddSingleton<UpstreamHttp>();
         services.AddSingleton<SpendRecorder>();
         services.AddSingleton<StreamRelay>();
+        services.AddSingleton<TokenCounter>();
         services.AddSingleton<ProxyHandler>();
         services.AddNemoAdmin(configuration);
         return builder;

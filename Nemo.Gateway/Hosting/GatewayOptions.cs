@@ -9,8 +9,12 @@ public sealed class GatewayOptions
     /// <summary>Largest non-streamed upstream response read, in bytes (default 64 MiB).</summary>
     public long MaxResponseBodyBytes { get; set; } = 64 * 1024 * 1024;
 
-    /// <summary>How long an upstream call may take in all (default 5 min); then 504.</summary>
-    public TimeSpan UpstreamTimeout { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>
+    /// The ceiling on one upstream call, however steadily it streams (default 9 min; it must stay below
+    /// Nemo:Spend:ReservationTtl, or the reservation would expire under a live stream). A silent provider
+    /// is ended far sooner by its own Nemo:Providers:{name}:ConnectTimeout, FirstByteTimeout and IdleTimeout.
+    /// </summary>
+    public TimeSpan UpstreamTimeout { get; set; } = TimeSpan.FromMinutes(9);
 
     /// <summary>Whether <c>POST /v1/signup</c> is open to anyone (default false: operator master key only).</summary>
     public bool SignupOpen { get; set; }

@@ -30,6 +30,12 @@ internal sealed class ModelCatalog
                 errors.Add($"Nemo:Providers:{providerName}:BaseUrl must be an absolute http(s) URL (currently '{provider.BaseUrl}').");
                 continue;
             }
+            foreach ((string name, TimeSpan value) in new[] { ("ConnectTimeout", provider.ConnectTimeout), ("FirstByteTimeout", provider.FirstByteTimeout), ("IdleTimeout", provider.IdleTimeout) })
+            {
+                if (value <= TimeSpan.Zero)
+                    errors.Add($"Nemo:Providers:{providerName}:{name} must be positive (currently {value}).");
+            }
+            var timeouts = new ProviderTimeouts(provider.ConnectTimeout, provider.FirstByteTimeout, provider.IdleTimeout);
             foreach ((string modelName, ModelOptions model) in provider.Models)
             {
                 string where = $"Nemo:Providers:{providerName}:Models:{modelName}";
@@ -47,7 +53,7 @@ internal sealed class ModelCatalog
                     errors.Add($"Model '{modelName}' is offered by both providers '{other.Provider}' and '{providerName}'; keep it in one.");
                 else if (inputOk && outputOk)
                     models[modelName] = new CatalogModel(modelName, providerName, EnsureTrailingSlash(baseUrl), provider.ApiKey,
-                        new ModelPrice(input, output), model.OutputCap, model.OutputLimitField);
+                        new ModelPrice(input, output), model.OutputCap, model.OutputLimitField, timeouts);
             }
         }
         if (errors.Count == 0 && models.Count == 0)

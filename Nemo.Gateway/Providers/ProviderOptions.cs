@@ -9,6 +9,21 @@ public sealed class ProviderOptions
     /// <summary>The provider's API key, sent upstream as a bearer token (never the client's virtual key).</summary>
     public string? ApiKey { get; set; }
 
+    /// <summary>Longest wait to open a connection to the provider (default 10 s); then 502 upstream_unreachable.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Longest wait from sending a request to the provider's response headers (default 5 min, since a
+    /// non-streamed completion sends its headers only when it is done); then 504 upstream_timeout.
+    /// </summary>
+    public TimeSpan FirstByteTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Longest silence between two reads of a response body, streamed or not (default 60 s); then the
+    /// response is ended as cut. A stream that keeps sending runs as long as it sends.
+    /// </summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Models served by this provider, by the name clients send.</summary>
     public Dictionary<string, ModelOptions> Models { get; set; } = new(StringComparer.Ordinal);
 }

@@ -23,6 +23,7 @@ internal sealed class ProxyHandler(
     SpendRecorder spend,
     StreamRelay streams,
     GatewayOptions options,
+    TokenCounter tokens,
     TimeProvider time)
 {
     public const string CustomerHeader = "x-nemo-customer-id";
@@ -55,7 +56,12 @@ internal sealed class ProxyHandler(
                 await invalid.WriteAsync(response);
                 return;
             }
-            string? customer = context.Request.Headers[CustomerHeader].ToString() is { Length: > 0 and <= 256 } header ? header : request.Customer;
+            if (!TryHeaderCustomer(context.Request, out string? headerCustomer, out OpenAIError headerError))
+            {
+                await headerError.WriteAsync(response);
+                return;
+            }
+            string? customer = headerCustomer ?? request.Customer;
             long costUpper = model.Price.Cost(request.PromptTokensUpper, request.OutputTokensUpper);
             var admission = new Admission(requestId, key, customer, model, endpoint, request, costUpper, started);
 
@@ -89,37 +95,79 @@ internal sealed class ProxyHandler(
         }
     }
 
+    /// <summary>The customer header, held to the same rule as the body's customer id (one value, valid text, same length limit).</summary>
+    private static bool TryHeaderCustomer(HttpRequest request, out string? customer, out OpenAIError error)
+    {
+        customer = null;
+        error = default;
+        Microsoft.Extensions.Primitives.StringValues values = request.Headers[CustomerHeader];
+        if (values.Count == 0)
+            return true;
+        if (values.Count > 1)
+        {
+            error = OpenAIError.BadRequest($"Send at most one {CustomerHeader} header.", CustomerHeader, "invalid_value");
+            return false;
+        }
+        string value = values[0] ?? "";
+        if (value.Length == 0)
+            return true;
+        if (ClientText.Problem(value, ClientText.MaxCustomerLength) is { } problem)
+        {
+            error = OpenAIError.BadRequest($"The {CustomerHeader} header {problem}.", CustomerHeader, "invalid_value");
+            return false;
+        }
+        customer = value;
+        return true;
+    }
+
+    /// <summary>
+    /// A non-streamed call: the whole body is read (bounded in size, each read bounded by the provider's
+    /// idle timeout) before anything is sent to the client. A body that breaks off, stalls, is too large
+    /// or is not JSON is a failure the client gets as 502/504 and is not charged: the reservation is
+    /// released. A body without readable usage is settled at a counted figure, flagged.
+    /// </summary>
     private async Task ForwardAsync(HttpContext context, Admission admission)
     {
         HttpResponse response = context.Response;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        timeout.CancelAfter(options.UpstreamTimeout);
-        using UpstreamCall call = await UpstreamCall.StartAsync(upstream, admission, timeout.Token, context.RequestAborted);
-        if (await call.ReleaseIfFailedAsync(spend, admission, response, options.MaxResponseBodyBytes))
+        using var deadline = new UpstreamDeadline(context.RequestAborted, options.UpstreamTimeout, time);
+        using UpstreamCall call = await UpstreamCall.StartAsync(upstream, admission, deadline);
+        if (await call.ReleaseIfFailedAsync(spend, admission, response, deadline))
             return;
         HttpResponseMessage upstreamResponse = call.Response!;
 
         byte[] payload;
         try
         {
-            payload = await ReadBoundedAsync(upstreamResponse.Content, options.MaxResponseBodyBytes, timeout.Token);
+            payload = await ReadBoundedAsync(upstreamResponse.Content, options.MaxResponseBodyBytes, admission, deadline);
         }
         catch (Exception ex) when (ex is IOException or HttpRequestException or OperationCanceledException or InvalidDataException)
         {
-            // Tokens may have been produced: settle at the upper bound, flagged, and report the failure.
-            await spend.SettleAsync(admission, admission.Request.PromptTokensUpper, admission.Request.OutputTokensUpper,
-                UsageFlags.Estimated | UsageFlags.StreamCut | (context.RequestAborted.IsCancellationRequested ? UsageFlags.ClientAborted : 0), StatusCodes.Status502BadGateway);
-            if (!context.RequestAborted.IsCancellationRequested)
-                await UpstreamCall.BodyFailed(ex is OperationCanceledException).WriteAsync(response);
+            // The client received nothing: nothing is charged (the provider's cost is Nemo's to dispute).
+            await spend.ReleaseAsync(admission);
+            if (!deadline.ClientGone)
+            {
+                OpenAIError failure = ex is InvalidDataException
+                    ? UpstreamCall.BadResponse($"a response larger than Nemo:Gateway:MaxResponseBodyBytes ({options.MaxResponseBodyBytes} bytes)")
+                    : UpstreamCall.BodyFailed(admission, deadline, charged: false);
+                await failure.WriteAsync(response);
+            }
+            return;
+        }
+        if (!UsageReader.IsValidJson(payload))
+        {
+            await spend.ReleaseAsync(admission);
+            await UpstreamCall.BadResponse("a response that is not valid JSON").WriteAsync(response);
             return;
         }
 
+        UsageReport usage = UsageReader.Read(payload, completionRequired: admission.Endpoint != LlmEndpoint.Embeddings);
         UsageFlags flags = UsageFlags.None;
-        if (!UsageReader.TryRead(payload, out long prompt, out long completion))
+        long prompt = usage.PromptTokens, completion = usage.CompletionTokens;
+        if (!usage.IsReported)
         {
-            flags = UsageFlags.Estimated;
-            prompt = admission.Request.PromptTokensUpper;
-            completion = admission.Request.OutputTokensUpper;
+            flags = UsageFlags.Estimated | (usage.Status == UsageStatus.Unreadable ? UsageFlags.UsageUnreadable : 0);
+            prompt = Math.Min(admission.Request.PromptTokensUpper, tokens.CountPrompt(admission.Endpoint, admission.Request.UpstreamBody));
+            completion = Math.Min(admission.Request.OutputTokensUpper, TokenCounter.CountOutput(payload));
         }
         if (!await spend.SettleAsync(admission, prompt, completion, flags, StatusCodes.Status200OK))
         {
@@ -132,18 +180,22 @@ internal sealed class ProxyHandler(
         await response.Body.WriteAsync(payload, context.RequestAborted);
     }
 
-    private static async Task<byte[]> ReadBoundedAsync(HttpContent content, long limit, CancellationToken cancellationToken)
+    private static async Task<byte[]> ReadBoundedAsync(HttpContent content, long limit, Admission admission, UpstreamDeadline deadline)
     {
         if (content.Headers.ContentLength is long declared && declared > limit)
             throw new InvalidDataException($"The upstream response ({declared} bytes) exceeds Nemo:Gateway:MaxResponseBodyBytes ({limit}).");
-        await using Stream stream = await content.ReadAsStreamAsync(cancellationToken);
+        deadline.Arm(admission.Model.Timeouts.Idle, "its next bytes");
+        await using Stream stream = await content.ReadAsStreamAsync(deadline.Token);
         using var buffer = new MemoryStream(content.Headers.ContentLength is long known ? (int)known : 4096);
         byte[] chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
         try
         {
-            int read;
-            while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
+            while (true)
             {
+                deadline.Arm(admission.Model.Timeouts.Idle, "its next bytes");
+                int read = await stream.ReadAsync(chunk, deadline.Token);
+                if (read == 0)
+                    break;
                 if (buffer.Length + read > limit)
                     throw new InvalidDataException($"The upstream response exceeds Nemo:Gateway:MaxResponseBodyBytes ({limit}).");
                 buffer.Write(chunk, 0, read);

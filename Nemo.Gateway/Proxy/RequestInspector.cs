@@ -12,13 +12,15 @@ namespace Nemo.Gateway.Proxy;
 /// tokenizer never makes more tokens than bytes, and the JSON body holds every prompt byte; output
 /// tokens ≤ the request's max_tokens/max_completion_tokens (× n), or else the model's cap, which is then
 /// written into the upstream request so the provider can't exceed it. Parses once (JsonDocument) and
-/// rewrites only when a field must be added.
+/// rewrites only when a field must be added, keeping every field it does not own. A body with a
+/// duplicated property is refused: Nemo and the provider could read different values from it (a small
+/// max_tokens for the reservation, a large one upstream). Client strings that can reach storage (model,
+/// customer id) must be valid text (<see cref="ClientText"/>).
 /// </summary>
 internal sealed class RequestInspector(GatewayOptions options)
 {
     private const long PerMessageTokens = 8;
     private const long FixedTokens = 16;
-    private const int MaxCustomerLength = 256;
 
     public bool TryInspect(LlmEndpoint endpoint, ReadOnlyMemory<byte> body, ModelCatalog catalog, out InspectedRequest request, out CatalogModel model, out OpenAIError error)
     {
@@ -27,7 +29,7 @@ internal sealed class RequestInspector(GatewayOptions options)
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 128 });
+            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 128, AllowDuplicateProperties = false });
         }
         catch (JsonException ex)
         {
@@ -42,7 +44,14 @@ internal sealed class RequestInspector(GatewayOptions options)
                 error = OpenAIError.BadRequest("The request body must be a JSON object.", code: "invalid_json");
                 return false;
             }
-            if (!root.TryGetProperty("model", out JsonElement modelElement) || modelElement.ValueKind != JsonValueKind.String || modelElement.GetString() is not { Length: > 0 } modelName)
+            if (!root.TryGetProperty("model", out JsonElement modelElement) || modelElement.ValueKind != JsonValueKind.String)
+            {
+                error = OpenAIError.BadRequest("You must provide a model parameter (a non-empty string).", "model", "missing_required_parameter");
+                return false;
+            }
+            if (!TryText(modelElement, "model", 256, out string? modelName, out error))
+                return false;
+            if (modelName is not { Length: > 0 })
             {
                 error = OpenAIError.BadRequest("You must provide a model parameter (a non-empty string).", "model", "missing_required_parameter");
                 return false;
@@ -64,7 +73,7 @@ internal sealed class RequestInspector(GatewayOptions options)
             bool clientWantsUsage = false;
             if (root.TryGetProperty("stream_options", out JsonElement streamOptions) && streamOptions.ValueKind != JsonValueKind.Null)
             {
-                if (streamOptions.ValueKind != JsonValueKind.Object || !TryOptionalBool(streamOptions, "include_usage", out clientWantsUsage, out error))
+                if (streamOptions.ValueKind != JsonValueKind.Object || !TryOptionalBool(streamOptions, "include_usage", out clientWantsUsage, out _))
                 {
                     error = OpenAIError.BadRequest("stream_options must be an object whose include_usage is a boolean.", "stream_options");
                     return false;
@@ -207,47 +216,85 @@ internal sealed class RequestInspector(GatewayOptions options)
         if (root.TryGetProperty("metadata", out JsonElement metadata) && metadata.ValueKind == JsonValueKind.Object
             && metadata.TryGetProperty("customer_id", out JsonElement customerId) && customerId.ValueKind != JsonValueKind.Null)
         {
-            if (customerId.ValueKind != JsonValueKind.String)
-            {
-                error = OpenAIError.BadRequest("metadata.customer_id must be a string.", "metadata.customer_id", "invalid_type");
+            if (!TryText(customerId, "metadata.customer_id", ClientText.MaxCustomerLength, out customer, out error))
                 return false;
-            }
-            customer = customerId.GetString();
         }
         else if (root.TryGetProperty("user", out JsonElement user) && user.ValueKind != JsonValueKind.Null)
         {
-            if (user.ValueKind != JsonValueKind.String)
-            {
-                error = OpenAIError.BadRequest("user must be a string.", "user", "invalid_type");
+            if (!TryText(user, "user", ClientText.MaxCustomerLength, out customer, out error))
                 return false;
-            }
-            customer = user.GetString();
         }
         if (customer is { Length: 0 })
             customer = null;
-        if (customer is { Length: > MaxCustomerLength })
+        return true;
+    }
+
+    /// <summary>A string field that must be valid text of at most <paramref name="maxLength"/> characters.</summary>
+    private static bool TryText(JsonElement element, string param, int maxLength, out string? text, out OpenAIError error)
+    {
+        text = null;
+        error = default;
+        if (element.ValueKind != JsonValueKind.String)
         {
-            error = OpenAIError.BadRequest($"The customer id is {customer.Length} characters long; at most {MaxCustomerLength} are allowed.", "user", "invalid_value");
+            error = OpenAIError.BadRequest($"{param} must be a string.", param, "invalid_type");
+            return false;
+        }
+        try
+        {
+            text = element.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            // System.Text.Json refuses to decode a lone surrogate escape ("\ud800").
+            error = OpenAIError.BadRequest($"{param} is not valid Unicode text (it contains a lone surrogate).", param, "invalid_value");
+            return false;
+        }
+        if (ClientText.Problem(text, maxLength) is { } problem)
+        {
+            error = OpenAIError.BadRequest($"{param} {problem}.", param, "invalid_value");
+            text = null;
             return false;
         }
         return true;
     }
 
+    /// <summary>
+    /// The body with the output limit set and/or usage asked for. Every other field is copied as sent;
+    /// stream_options keeps its other fields; a null output-limit field is replaced, not duplicated.
+    /// </summary>
     private static ReadOnlyMemory<byte> Rewrite(JsonElement root, string? outputField, long outputCap, bool addUsageOption)
     {
         var buffer = new ArrayBufferWriter<byte>(4096);
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
+            bool wroteStreamOptions = false;
             foreach (JsonProperty property in root.EnumerateObject())
             {
+                if (outputField is not null && (property.NameEquals("max_tokens") || property.NameEquals("max_completion_tokens"))
+                    && property.Value.ValueKind == JsonValueKind.Null)
+                    continue; // Nemo owns the limit now; a null one would sit beside it
                 if (addUsageOption && property.NameEquals("stream_options"))
+                {
+                    writer.WriteStartObject("stream_options");
+                    if (property.Value.ValueKind == JsonValueKind.Object)
+                    {
+                        foreach (JsonProperty option in property.Value.EnumerateObject())
+                        {
+                            if (!option.NameEquals("include_usage"))
+                                option.WriteTo(writer);
+                        }
+                    }
+                    writer.WriteBoolean("include_usage", true);
+                    writer.WriteEndObject();
+                    wroteStreamOptions = true;
                     continue;
+                }
                 property.WriteTo(writer);
             }
             if (outputField is not null)
                 writer.WriteNumber(outputField, outputCap);
-            if (addUsageOption)
+            if (addUsageOption && !wroteStreamOptions)
             {
                 writer.WriteStartObject("stream_options");
                 writer.WriteBoolean("include_usage", true);

@@ -13,6 +13,16 @@ internal sealed partial class SpendRecorder(OrganizationCalls cluster, TimeProvi
 {
     public async Task<bool> SettleAsync(Admission admission, long promptTokens, long completionTokens, UsageFlags flags, int statusCode)
     {
+        // The reservation's token bounds are true upper bounds (DESIGN §4): a provider claiming more
+        // (10^12 tokens) must not lock the organization out of its TPM limit for months.
+        promptTokens = Math.Max(0, promptTokens);
+        completionTokens = Math.Max(0, completionTokens);
+        if (promptTokens > admission.Request.PromptTokensUpper || completionTokens > admission.Request.OutputTokensUpper)
+        {
+            promptTokens = Math.Min(promptTokens, admission.Request.PromptTokensUpper);
+            completionTokens = Math.Min(completionTokens, admission.Request.OutputTokensUpper);
+            flags |= UsageFlags.TokensCapped;
+        }
         long cost = admission.Model.Price.Cost(promptTokens, completionTokens);
         if (cost > admission.CostUpperBound)
         {

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Http;
 using Nemo.Gateway.Errors;
 using Nemo.Gateway.Hosting;
@@ -8,14 +9,25 @@ using Nemo.Grains.Spend;
 namespace Nemo.Gateway.Proxy;
 
 /// <summary>
-/// Streams an upstream SSE response through as it arrives, reading the usage chunk on the way (Nemo
-/// always asks for it; a client that didn't ask doesn't get it). The final <c>data: [DONE]</c> is held
-/// back until the settle is durable. If the stream breaks off or the provider sends no usage, the
-/// request is settled at a counted figure — the output bytes seen, an upper bound of the tokens —
-/// flagged, never at zero; the client then gets an error event instead of <c>[DONE]</c>.
+/// Streams an upstream SSE response through as each event arrives, reading the usage chunk on the way
+/// (Nemo always asks for it; a client that didn't ask doesn't get it). The response is complete at
+/// <c>data: [DONE]</c> or at the usage chunk (Nemo doesn't wait for a hanging provider's [DONE]); the
+/// final <c>data: [DONE]</c> goes to the client only after the settle is durable.
+/// <list type="bullet">
+/// <item>The response to the client starts with the first event relayed. If the upstream ends, breaks
+/// off or stalls before any, the client gets a plain 502/504 and nothing is charged.</item>
+/// <item>A plain JSON reply to a stream request is refused (502 upstream_bad_response), not charged.</item>
+/// <item>If the stream breaks off, stalls (idle timeout) or ends without [DONE] after events were relayed,
+/// the request is settled for what was delivered — the prompt and the relayed output, counted — flagged
+/// Estimated|StreamCut, and the client gets an error event instead of [DONE].</item>
+/// <item>Usage that is missing or unreadable is replaced by the same counted figure, flagged Estimated.</item>
+/// </list>
 /// </summary>
-internal sealed class StreamRelay(UpstreamHttp upstream, SpendRecorder spend, GatewayOptions options)
+internal sealed class StreamRelay(UpstreamHttp upstream, SpendRecorder spend, TokenCounter tokens, GatewayOptions options, TimeProvider time)
 {
+    /// <summary>The largest single upstream event accepted.</summary>
+    private const int MaxEventBytes = 4 * 1024 * 1024;
+
     private static readonly byte[] DataPrefix = "data: "u8.ToArray();
     private static readonly byte[] EventEnd = "\n\n"u8.ToArray();
     private static readonly byte[] Done = "data: [DONE]\n\n"u8.ToArray();
@@ -24,84 +36,107 @@ internal sealed class StreamRelay(UpstreamHttp upstream, SpendRecorder spend, Ga
     {
         HttpResponse response = context.Response;
         CancellationToken clientAborted = context.RequestAborted;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(clientAborted);
-        timeout.CancelAfter(options.UpstreamTimeout);
-        using UpstreamCall call = await UpstreamCall.StartAsync(upstream, admission, timeout.Token, clientAborted);
-        if (await call.ReleaseIfFailedAsync(spend, admission, response, options.MaxResponseBodyBytes))
+        using var deadline = new UpstreamDeadline(clientAborted, options.UpstreamTimeout, time);
+        using UpstreamCall call = await UpstreamCall.StartAsync(upstream, admission, deadline);
+        if (await call.ReleaseIfFailedAsync(spend, admission, response, deadline))
             return;
         HttpResponseMessage upstreamResponse = call.Response!;
-
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "text/event-stream; charset=utf-8";
-        response.Headers.CacheControl = "no-cache";
-        response.Headers["X-Accel-Buffering"] = "no";
-        PipeWriter writer = response.BodyWriter;
-
-        bool sawDone = false, sawUsage = false;
-        long prompt = 0, completion = 0, outputBytes = 0;
-        UsageFlags flags = UsageFlags.None;
-        bool timedOut = false;
-        await using (Stream stream = await upstreamResponse.Content.ReadAsStreamAsync(timeout.Token))
+        if (IsJson(upstreamResponse.Content.Headers.ContentType))
         {
-            var events = new SseEventReader(stream);
+            // A plain reply to a stream request: the client asked for events and gets none of this.
+            await spend.ReleaseAsync(admission);
+            await UpstreamCall.BadResponse("a plain JSON reply to a stream request").WriteAsync(response);
+            return;
+        }
+
+        PipeWriter writer = response.BodyWriter;
+        bool started = false, sawDone = false, sawFinal = false;
+        UsageReport usage = UsageReport.Absent;
+        bool usageUnreadable = false;
+        var delivered = new OutputTally();
+        UsageFlags flags = UsageFlags.None;
+        TimeSpan idle = admission.Model.Timeouts.Idle;
+        try
+        {
+            deadline.Arm(idle, "its next chunk");
+            await using Stream stream = await upstreamResponse.Content.ReadAsStreamAsync(deadline.Token);
+            var events = new SseEventReader(stream, MaxEventBytes, () => deadline.Arm(idle, "its next chunk"));
             try
             {
-                while (await events.ReadEventAsync(timeout.Token) is { } data)
+                while (await events.ReadEventAsync(deadline.Token) is { } data)
                 {
                     if (data.Span.SequenceEqual("[DONE]"u8))
                     {
                         sawDone = true;
                         break;
                     }
-                    if (UsageReader.TryRead(data.Span, out long p, out long c))
+                    UsageReport reported = UsageReader.Read(data.Span);
+                    bool usageOnly = UsageReader.HasEmptyChoices(data.Span);
+                    if (reported.IsReported)
+                        usage = reported;
+                    else if (reported.Status == UsageStatus.Unreadable)
+                        usageUnreadable = true;
+                    // The usage-only chunk ("choices":[]) is the last one: the response is complete.
+                    sawFinal = usageOnly && reported.Status != UsageStatus.Absent;
+                    if (!(usageOnly && !admission.Request.ClientWantsUsage))
                     {
-                        (prompt, completion, sawUsage) = (p, c, true);
-                        if (!admission.Request.ClientWantsUsage && UsageReader.HasEmptyChoices(data.Span))
-                            continue;
+                        if (!started)
+                        {
+                            StartResponse(response);
+                            started = true;
+                        }
+                        writer.Write(DataPrefix);
+                        writer.Write(data.Span);
+                        writer.Write(EventEnd);
+                        FlushResult flushed = await writer.FlushAsync(clientAborted);
+                        if (flushed.IsCanceled || flushed.IsCompleted)
+                            throw new OperationCanceledException(clientAborted);
+                        delivered.Add(data.Span);
                     }
-                    else
-                    {
-                        outputBytes += UsageReader.CountChoiceBytes(data.Span);
-                    }
-                    writer.Write(DataPrefix);
-                    writer.Write(data.Span);
-                    writer.Write(EventEnd);
-                    FlushResult flushed = await writer.FlushAsync(clientAborted);
-                    if (flushed.IsCanceled || flushed.IsCompleted)
-                        throw new OperationCanceledException(clientAborted);
+                    if (sawFinal)
+                        break;
                 }
-            }
-            catch (OperationCanceledException) when (clientAborted.IsCancellationRequested)
-            {
-                flags |= UsageFlags.ClientAborted;
-            }
-            catch (OperationCanceledException)
-            {
-                timedOut = true;
-                flags |= UsageFlags.StreamCut;
-            }
-            catch (Exception ex) when (ex is IOException or HttpRequestException)
-            {
-                flags |= clientAborted.IsCancellationRequested ? UsageFlags.ClientAborted : UsageFlags.StreamCut;
             }
             finally
             {
                 await events.CompleteAsync();
             }
         }
-
-        bool complete = sawDone || sawUsage;
-        if (!complete && flags == UsageFlags.None)
-            flags |= UsageFlags.StreamCut; // the upstream closed without [DONE]
-        if (!sawUsage)
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or HttpRequestException or InvalidDataException)
         {
-            flags |= UsageFlags.Estimated;
-            prompt = admission.Request.PromptTokensUpper;
-            completion = Math.Min(admission.Request.OutputTokensUpper, outputBytes);
+            flags |= deadline.ClientGone ? UsageFlags.ClientAborted : UsageFlags.StreamCut;
+        }
+
+        bool complete = sawDone || sawFinal || usage.IsReported;
+        if (!complete && !started && !deadline.ClientGone)
+        {
+            // Nothing reached the client: a plain error, nothing charged.
+            await spend.ReleaseAsync(admission);
+            await UpstreamCall.BodyFailed(admission, deadline, charged: false).WriteAsync(response);
+            return;
+        }
+        if (!complete)
+            flags |= deadline.ClientGone ? UsageFlags.ClientAborted : UsageFlags.StreamCut;
+        long prompt = usage.PromptTokens, completion = usage.CompletionTokens;
+        if (!usage.IsReported)
+        {
+            // Billed for what was delivered: the prompt and the relayed output, counted.
+            flags |= UsageFlags.Estimated | (usageUnreadable ? UsageFlags.UsageUnreadable : 0);
+            prompt = Math.Min(admission.Request.PromptTokensUpper, tokens.CountPrompt(admission.Endpoint, admission.Request.UpstreamBody));
+            completion = Math.Min(admission.Request.OutputTokensUpper, delivered.Tokens);
         }
         bool settled = await spend.SettleAsync(admission, prompt, completion, flags, StatusCodes.Status200OK);
         if (clientAborted.IsCancellationRequested)
             return;
+        if (!started)
+        {
+            if (!settled)
+            {
+                await OpenAIError.Unavailable("The response could not be delivered because its usage could not be recorded; retry the request.").WriteAsync(response);
+                return;
+            }
+            StartResponse(response);
+        }
         try
         {
             if (settled && complete)
@@ -112,7 +147,7 @@ internal sealed class StreamRelay(UpstreamHttp upstream, SpendRecorder spend, Ga
             {
                 OpenAIError error = !settled
                     ? OpenAIError.Unavailable("The stream could not be completed because its usage could not be recorded.")
-                    : UpstreamCall.BodyFailed(timedOut);
+                    : UpstreamCall.BodyFailed(admission, deadline, charged: true);
                 writer.Write(DataPrefix);
                 writer.Write(error.ToJson());
                 writer.Write(EventEnd);
@@ -124,4 +159,15 @@ internal sealed class StreamRelay(UpstreamHttp upstream, SpendRecorder spend, Ga
             // the client went away at the very end; the usage is already recorded
         }
     }
+
+    private static void StartResponse(HttpResponse response)
+    {
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "text/event-stream; charset=utf-8";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no";
+    }
+
+    private static bool IsJson(MediaTypeHeaderValue? contentType) =>
+        contentType?.MediaType is { } media && (media.Equals("application/json", StringComparison.OrdinalIgnoreCase) || media.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
 }

@@ -4,22 +4,37 @@ using Nemo.Gateway.Providers;
 namespace Nemo.Gateway.Proxy;
 
 /// <summary>
-/// The gateway's one HttpClient to providers: pooled connections, no automatic decompression (usage is
-/// read from the body), the provider's key as bearer — never the client's virtual key.
+/// The gateway's HttpClients to providers, one per provider so each has its own connect timeout:
+/// pooled connections, no automatic decompression (usage is read from the body), no redirects (a 3xx
+/// is answered 502: following one would send the provider key elsewhere), the provider's key as
+/// bearer — never the client's virtual key.
 /// </summary>
 internal sealed class UpstreamHttp : IDisposable
 {
     private static readonly MediaTypeHeaderValue Json = new("application/json");
-    private readonly HttpClient _http = new(new SocketsHttpHandler
+    private readonly Dictionary<string, HttpClient> _clients = new(StringComparer.Ordinal);
+
+    public UpstreamHttp(ModelCatalog catalog)
     {
-        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(90),
-        ConnectTimeout = TimeSpan.FromSeconds(10),
-        UseCookies = false,
-        AutomaticDecompression = System.Net.DecompressionMethods.None,
-    })
-    {
-        Timeout = Timeout.InfiniteTimeSpan,
-    };
+        foreach (CatalogModel model in catalog.Models)
+        {
+            if (_clients.ContainsKey(model.Provider))
+                continue;
+            _clients[model.Provider] = new HttpClient(new SocketsHttpHandler
+            {
+                PooledConnectionIdleTimeout = TimeSpan.FromSeconds(90),
+                ConnectTimeout = model.Timeouts.Connect,
+                AllowAutoRedirect = false,
+                UseCookies = false,
+                UseProxy = false,
+                AutomaticDecompression = System.Net.DecompressionMethods.None,
+            })
+            {
+                // The per-call deadlines (first byte, idle, total) are UpstreamDeadline's.
+                Timeout = Timeout.InfiniteTimeSpan,
+            };
+        }
+    }
 
     public Task<HttpResponseMessage> SendAsync(CatalogModel model, LlmEndpoint endpoint, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
@@ -28,8 +43,12 @@ internal sealed class UpstreamHttp : IDisposable
         var request = new HttpRequestMessage(HttpMethod.Post, new Uri(model.BaseUrl, endpoint.UpstreamPath())) { Content = content };
         if (!string.IsNullOrEmpty(model.ApiKey))
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", model.ApiKey);
-        return _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        return _clients[model.Provider].SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
     }
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        foreach (HttpClient client in _clients.Values)
+            client.Dispose();
+    }
 }

@@ -2,90 +2,78 @@ using System.Text.Json;
 
 namespace Nemo.Gateway.Proxy;
 
-/// <summary>Reads the provider's reported usage, and counts output bytes, from response JSON without building a DOM.</summary>
+/// <summary>
+/// Reads the provider's reported usage from response JSON without building a DOM. Only figures that
+/// are non-negative integers, each given once, count as reported; anything else (3.5, -1, 1e12 as an
+/// exponent, "5", a duplicated key or usage object, a missing count) is <see cref="UsageStatus.Unreadable"/>,
+/// which the caller treats as not reported. Magnitude is not judged here: the caller caps the figures
+/// at the request's reservation.
+/// </summary>
 internal static class UsageReader
 {
-    /// <summary>Finds a top-level non-null <c>usage</c> object and reads prompt and completion tokens from it.</summary>
-    public static bool TryRead(ReadOnlySpan<byte> json, out long promptTokens, out long completionTokens)
+    /// <param name="json">A response body or one stream event's data.</param>
+    /// <param name="completionRequired">False for embeddings, whose usage has no completion_tokens.</param>
+    public static UsageReport Read(ReadOnlySpan<byte> json, bool completionRequired = true)
     {
-        promptTokens = 0;
-        completionTokens = 0;
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 256 });
+        UsageReport found = UsageReport.Absent;
+        bool seen = false;
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-                return false;
+                return UsageReport.Absent;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 bool isUsage = reader.ValueTextEquals("usage"u8);
                 reader.Read();
-                if (!isUsage || reader.TokenType != JsonTokenType.StartObject)
+                if (!isUsage)
                 {
                     reader.Skip();
                     continue;
                 }
-                bool found = false;
-                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-                {
-                    bool prompt = reader.ValueTextEquals("prompt_tokens"u8);
-                    bool completion = reader.ValueTextEquals("completion_tokens"u8);
-                    reader.Read();
-                    if (prompt && reader.TokenType == JsonTokenType.Number)
-                    {
-                        promptTokens = reader.GetInt64();
-                        found = true;
-                    }
-                    else if (completion && reader.TokenType == JsonTokenType.Number)
-                    {
-                        completionTokens = reader.GetInt64();
-                    }
-                    else
-                    {
-                        reader.Skip();
-                    }
-                }
-                return found && promptTokens >= 0 && completionTokens >= 0;
+                if (seen)
+                    return UsageReport.Unreadable; // "usage" twice: which one would the provider bill?
+                seen = true;
+                if (reader.TokenType == JsonTokenType.Null)
+                    continue;
+                if (reader.TokenType != JsonTokenType.StartObject)
+                    return UsageReport.Unreadable;
+                found = ReadUsageObject(ref reader, completionRequired);
             }
         }
         catch (JsonException)
         {
+            // A body that isn't JSON says nothing about usage.
+            return UsageReport.Absent;
         }
-        return false;
+        return found;
     }
 
-    /// <summary>
-    /// Bytes of every string inside <c>choices</c> (content, text, tool-call arguments, …): an upper
-    /// bound of the output tokens in this chunk, since no token is shorter than one byte.
-    /// </summary>
-    public static long CountChoiceBytes(ReadOnlySpan<byte> json)
+    private static UsageReport ReadUsageObject(ref Utf8JsonReader reader, bool completionRequired)
     {
-        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 256 });
-        long bytes = 0;
-        try
+        long? prompt = null, completion = null;
+        bool bad = false;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-                return 0;
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            bool isPrompt = reader.ValueTextEquals("prompt_tokens"u8);
+            bool isCompletion = reader.ValueTextEquals("completion_tokens"u8);
+            reader.Read();
+            if (!isPrompt && !isCompletion)
             {
-                bool isChoices = reader.ValueTextEquals("choices"u8);
-                reader.Read();
-                if (!isChoices || reader.TokenType != JsonTokenType.StartArray)
-                {
-                    reader.Skip();
-                    continue;
-                }
-                int depth = reader.CurrentDepth;
-                while (reader.Read() && reader.CurrentDepth > depth)
-                {
-                    if (reader.TokenType == JsonTokenType.String)
-                        bytes += reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length;
-                }
+                reader.Skip();
+                continue;
             }
+            long? value = reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out long parsed) && parsed >= 0 ? parsed : null;
+            if (value is null || (isPrompt ? prompt : completion) is not null)
+                bad = true;
+            if (isPrompt)
+                prompt = value;
+            else
+                completion = value;
         }
-        catch (JsonException)
-        {
-        }
-        return bytes;
+        if (bad || prompt is null || (completionRequired && completion is null))
+            return UsageReport.Unreadable;
+        return new UsageReport(UsageStatus.Reported, prompt.Value, completion ?? 0);
     }
 
     /// <summary>True for a chunk whose <c>choices</c> is an empty array (the usage-only chunk).</summary>
@@ -109,5 +97,22 @@ internal static class UsageReader
         {
         }
         return false;
+    }
+
+    /// <summary>True when <paramref name="json"/> is one complete, valid JSON value.</summary>
+    public static bool IsValidJson(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 256 });
+        try
+        {
+            if (!reader.Read())
+                return false;
+            reader.Skip();
+            return !reader.Read();
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 }

@@ -13,4 +13,8 @@ public enum UsageFlags
     ClientAborted = 4,
     /// <summary>The reported usage priced above the reservation; the settled cost was capped at the reservation.</summary>
     CostCapped = 8,
+    /// <summary>The reported tokens exceeded the request's upper bounds; the recorded (and rate-limited) tokens were capped at them.</summary>
+    TokensCapped = 16,
+    /// <summary>The provider sent usage that could not be trusted (a fraction, a negative, a duplicate, a missing count); treated as not reported.</summary>
+    UsageUnreadable = 32,
 }

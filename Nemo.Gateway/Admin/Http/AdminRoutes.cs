@@ -64,7 +64,7 @@ internal static class AdminRoutes
         }
         catch (ClusterUnavailableException ex)
         {
-            AdminLog.SiloUnavailable(Logger(http), ex);
+            AdminLog.ClusterUnavailable(Logger(http), ex);
             return OpenAIError.Unavailable(
                 "The cluster could not be reached to apply this at once; the change may already be saved. Retry the request (it is safe to repeat).").ToResult();
         }

@@ -23,6 +23,7 @@ public static class FakeOverrides
     public const string ChunkDelayMsKey = "chunk_delay_ms";
     public const string CompletionTokensKey = "completion_tokens";
     public const string CutAfterKey = "cut_after";
+    public const string UsageKey = "usage";
 
     /// <summary>Builds a <c>user</c> value such as "fake:mode=cut;cut_after=2".</summary>
     public static string User(
@@ -30,7 +31,8 @@ public static class FakeOverrides
         int? latencyMs = null,
         int? chunkDelayMs = null,
         int? completionTokens = null,
-        int? cutAfter = null)
+        int? cutAfter = null,
+        string? usage = null)
     {
         var text = new StringBuilder(UserPrefix);
         Append(text, ModeKey, mode?.ToName());
@@ -38,6 +40,7 @@ public static class FakeOverrides
         Append(text, ChunkDelayMsKey, chunkDelayMs?.ToString(CultureInfo.InvariantCulture));
         Append(text, CompletionTokensKey, completionTokens?.ToString(CultureInfo.InvariantCulture));
         Append(text, CutAfterKey, cutAfter?.ToString(CultureInfo.InvariantCulture));
+        Append(text, UsageKey, usage);
         return text.ToString();
     }
 

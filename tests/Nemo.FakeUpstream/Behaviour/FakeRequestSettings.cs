@@ -6,7 +6,8 @@ internal readonly record struct FakeRequestSettings(
     int LatencyMs,
     int ChunkDelayMs,
     int CompletionTokens,
-    int CutAfterChunks)
+    int CutAfterChunks,
+    string? UsageLiteral = null)
 {
     public static FakeRequestSettings From(FakeUpstreamOptions options) => new(
         options.Mode,

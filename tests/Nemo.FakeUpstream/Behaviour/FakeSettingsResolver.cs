@@ -41,6 +41,7 @@ internal static class FakeSettingsResolver
                 FakeOverrides.ChunkDelayMsKey => settings with { ChunkDelayMs = ParseCount(value, "user", key) },
                 FakeOverrides.CompletionTokensKey => settings with { CompletionTokens = ParseCount(value, "user", key) },
                 FakeOverrides.CutAfterKey => settings with { CutAfterChunks = ParseCount(value, "user", key) },
+                FakeOverrides.UsageKey => settings with { UsageLiteral = value },
                 _ => throw new FakeRequestException($"Unknown fake override '{key}' in 'user'.", "user"),
             };
         }
@@ -87,7 +88,7 @@ internal static class FakeSettingsResolver
         FakeModeNames.TryParse(value, out var mode)
             ? mode
             : throw new FakeRequestException(
-                $"Invalid fake mode '{value}' in {source}: expected ok, error500, error429, cut, no_usage or hang.", source);
+                $"Invalid fake mode '{value}' in {source}: see FakeMode for the names.", source);
 
     private static int ParseCount(string value, string source, string? key = null) =>
         int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var count)

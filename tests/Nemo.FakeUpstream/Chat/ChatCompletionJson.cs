@@ -8,7 +8,7 @@ internal static class ChatCompletionJson
 {
     public const string SystemFingerprint = "fp_fake";
 
-    public static ArrayBufferWriter<byte> Write(string model, GenerationPlan plan, int promptTokens, bool withUsage)
+    public static ArrayBufferWriter<byte> Write(string model, GenerationPlan plan, int promptTokens, bool withUsage, string? usageLiteral = null)
     {
         var buffer = new ArrayBufferWriter<byte>(512 + (plan.Tokens * 12));
         using var json = new Utf8JsonWriter(buffer, JsonOutput.Options);
@@ -31,7 +31,7 @@ internal static class ChatCompletionJson
         json.WriteEndArray();
         if (withUsage)
         {
-            UsageJson.Write(json, promptTokens, plan.Tokens);
+            UsageJson.Write(json, promptTokens, plan.Tokens, usageLiteral);
         }
 
         json.WriteString("system_fingerprint", SystemFingerprint);

@@ -18,14 +18,15 @@ internal sealed class ChatCompletionsEndpoint(FakeUpstreamOptions options, FakeU
 
         var plan = GenerationPlan.Create(settings.CompletionTokens, request.MaxTokens);
         var withUsage = settings.Mode != FakeMode.NoUsage;
-        if (request.Stream)
+        var usageLiteral = settings.Mode == FakeMode.BadUsage ? settings.UsageLiteral ?? "3.5" : null;
+        if (request.Stream && settings.Mode != FakeMode.JsonStream)
         {
             var includeUsage = request.IncludeUsage && withUsage;
-            var format = new ChatChunkFormat(request.Model, includeUsage);
+            var format = new ChatChunkFormat(request.Model, includeUsage, usageLiteral);
             await TokenStreamer.StreamAsync(context, settings, format, plan, request.PromptTokens, includeUsage);
             return;
         }
 
-        await SendAsync(context, settings, ChatCompletionJson.Write(request.Model, plan, request.PromptTokens, withUsage));
+        await SendAsync(context, settings, ChatCompletionJson.Write(request.Model, plan, request.PromptTokens, withUsage, usageLiteral));
     }
 }

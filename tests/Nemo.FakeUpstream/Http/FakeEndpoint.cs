@@ -108,6 +108,32 @@ internal abstract class FakeEndpoint(FakeUpstreamOptions options, FakeUpstreamSt
                 await HangAsync(context);
                 return false;
 
+            case FakeMode.Error401 or FakeMode.Error403:
+                await OpenAiError.WriteAsync(
+                    context,
+                    settings.Mode == FakeMode.Error401 ? StatusCodes.Status401Unauthorized : StatusCodes.Status403Forbidden,
+                    "Incorrect API key provided: sk-fake-provider-key. Ask http://10.20.30.40:8080/internal/keys. (fake upstream)",
+                    OpenAiError.InvalidRequest,
+                    "invalid_api_key");
+                return false;
+
+            case FakeMode.Redirect:
+                context.Response.StatusCode = StatusCodes.Status307TemporaryRedirect;
+                context.Response.Headers.Location = context.Request.Path.Value;
+                return false;
+
+            case FakeMode.ErrorHang:
+                context.Response.StatusCode = StatusCodes.Status400BadRequest;
+                context.Response.ContentType = JsonResponse.ContentType;
+                await context.Response.WriteAsync("{\"error\":{\"message\":\"", context.RequestAborted);
+                await context.Response.Body.FlushAsync(context.RequestAborted);
+                await TokenStreamer.StallAsync(context);
+                return false;
+
+            case FakeMode.BigError:
+                await OpenAiError.WriteAsync(context, StatusCodes.Status400BadRequest, new string('x', 1024 * 1024), OpenAiError.InvalidRequest, "big");
+                return false;
+
             default:
                 return true;
         }
@@ -116,6 +142,25 @@ internal abstract class FakeEndpoint(FakeUpstreamOptions options, FakeUpstreamSt
     /// <summary>Sends a JSON body, or in cut mode sends the headers and then aborts the connection.</summary>
     protected static async Task SendAsync(HttpContext context, FakeRequestSettings settings, ArrayBufferWriter<byte> body)
     {
+        if (settings.Mode == FakeMode.BadJson)
+        {
+            var half = new ArrayBufferWriter<byte>();
+            half.Write(body.WrittenSpan[..(body.WrittenCount / 2)]);
+            await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, half);
+            return;
+        }
+
+        if (settings.Mode == FakeMode.Stall)
+        {
+            context.Response.StatusCode = StatusCodes.Status200OK;
+            context.Response.ContentType = JsonResponse.ContentType;
+            context.Response.ContentLength = body.WrittenCount;
+            await context.Response.Body.WriteAsync(body.WrittenMemory[..(body.WrittenCount / 2)], context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+            await TokenStreamer.StallAsync(context);
+            return;
+        }
+
         if (settings.Mode != FakeMode.Cut)
         {
             await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, body);

@@ -30,7 +30,7 @@ internal static class TokenStreamer
             events++;
         }
 
-        var cut = settings.Mode == FakeMode.Cut;
+        var cut = settings.Mode is FakeMode.Cut or FakeMode.EndEarly or FakeMode.Stall;
         for (var i = 0; i < plan.Tokens; i++)
         {
             if (cut && i >= settings.CutAfterChunks)
@@ -46,11 +46,17 @@ internal static class TokenStreamer
             }
         }
 
-        if (cut)
+        switch (settings.Mode)
         {
-            await CutDelay.BeforeAbortAsync(context);
-            context.Abort();
-            return;
+            case FakeMode.Cut:
+                await CutDelay.BeforeAbortAsync(context);
+                context.Abort();
+                return;
+            case FakeMode.EndEarly:
+                return; // a clean end of the response, without finish, usage or [DONE]
+            case FakeMode.Stall:
+                await StallAsync(context);
+                return;
         }
 
         await PauseAsync(context, delay, events++);
@@ -70,8 +76,30 @@ internal static class TokenStreamer
             }
         }
 
+        switch (settings.Mode)
+        {
+            case FakeMode.NoDone:
+                return;
+            case FakeMode.HangAfterUsage:
+                await StallAsync(context);
+                return;
+        }
+
         await PauseAsync(context, delay, events);
         await sse.WriteDoneAsync();
+    }
+
+    /// <summary>Sends nothing more and keeps the connection open until the client goes away.</summary>
+    public static async Task StallAsync(HttpContext context)
+    {
+        try
+        {
+            await Task.Delay(Timeout.Infinite, context.RequestAborted);
+        }
+        catch (OperationCanceledException)
+        {
+            // the client gave up
+        }
     }
 
     private static Task PauseAsync(HttpContext context, int delayMs, int eventsSoFar) =>
