@@ -31,7 +31,11 @@ public static class ClusterHostingExtensions
     /// <summary>The ADO.NET provider invariant Orleans resolves through <see cref="DbProviderFactories"/>.</summary>
     public const string Invariant = "Npgsql";
 
-    public static IHostApplicationBuilder AddNemoSilo(this IHostApplicationBuilder builder)
+    /// <param name="hostsGrains">
+    /// False for a gateway that joins as a silo but hosts no organization grain: the grain class is left
+    /// out of its manifest, so placement never picks it.
+    /// </param>
+    public static IHostApplicationBuilder AddNemoSilo(this IHostApplicationBuilder builder, bool hostsGrains = true)
     {
         IConfiguration configuration = builder.Configuration;
         NemoClusterOptions cluster = BindClusterOptions(builder);
@@ -91,7 +95,10 @@ public static class ClusterHostingExtensions
                 ClusterTls.Configure(silo, cluster);
             silo.AddStartupTask<MarkJoinedTask>(ServiceLifecycleStage.Active);
         });
+        if (!hostsGrains)
+            builder.Services.PostConfigure<GrainTypeOptions>(o => o.Classes.Remove(typeof(OrganizationGrain)));
         AddCommon(builder, cluster);
+        builder.Services.AddNemoHealthChecks(silo: true);
         return builder;
     }
 
@@ -128,6 +135,7 @@ public static class ClusterHostingExtensions
         });
         builder.Services.AddHostedService<MarkJoinedWhenStarted>();
         AddCommon(builder, cluster);
+        builder.Services.AddNemoHealthChecks(silo: false);
         return builder;
     }
 
@@ -135,7 +143,6 @@ public static class ClusterHostingExtensions
     {
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = cluster.ShutdownTimeout);
         builder.Services.TryAddSingleton<NemoReadiness>();
-        builder.Services.AddNemoHealthChecks();
         builder.Services.AddSingleton(sp => new OrganizationCalls(sp.GetRequiredService<IGrainFactory>(), cluster,
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SpendOptions>(), sp.GetRequiredService<ILogger<OrganizationCalls>>()));
         builder.Services.AddHostedService<UncleanActivationListener>();

@@ -12,9 +12,13 @@ public static class HealthEndpoints
 {
     private const string ReadyTag = "ready";
 
-    public static IServiceCollection AddNemoHealthChecks(this IServiceCollection services)
+    public static IServiceCollection AddNemoHealthChecks(this IServiceCollection services, bool silo)
     {
-        services.AddHealthChecks().AddCheck<ReadinessHealthCheck>("cluster", tags: [ReadyTag]);
+        IHealthChecksBuilder checks = services.AddHealthChecks()
+            .AddCheck<ReadinessHealthCheck>("node", tags: [ReadyTag])
+            .AddCheck<PostgresHealthCheck>("postgresql", tags: [ReadyTag]);
+        if (silo)
+            checks.AddCheck<SiloMembershipHealthCheck>("membership", tags: [ReadyTag]);
         return services;
     }
 

@@ -12,26 +12,33 @@ using Nemo.Grains.Spend;
 namespace Nemo.Gateway.Hosting;
 
 /// <summary>
-/// Wiring of the gateway host; <c>Nemo:Role</c> = all-in-one (default: the gateway co-hosts an Orleans
-/// silo, so its grain calls stay in-process) or gateway (an Orleans client that hosts no grain).
+/// Wiring of the gateway host. <c>Nemo:Role</c>:
+/// <list type="bullet">
+/// <item>all-in-one (default): the gateway co-hosts an Orleans silo, so its grain calls stay in-process;</item>
+/// <item>gateway: an Orleans client that hosts no grain (split tiers);</item>
+/// <item>gateway-silo: a silo that hosts no organization grain — it joins membership and calls the
+/// hosting silo directly, one hop, where a client goes through a gateway silo (measured in
+/// docs/BENCHMARKS.md).</item>
+/// </list>
 /// </summary>
 public static class GatewayHostingExtensions
 {
-    public static bool IsAllInOne(IConfiguration configuration)
+    public static GatewayRole RoleOf(IConfiguration configuration)
     {
         string role = configuration["Nemo:Role"] ?? "all-in-one";
         return role switch
         {
-            "all-in-one" => true,
-            "gateway" => false,
-            _ => throw new InvalidOperationException($"Nemo:Role must be 'all-in-one' or 'gateway' (currently '{role}')."),
+            "all-in-one" => GatewayRole.AllInOne,
+            "gateway" => GatewayRole.Client,
+            "gateway-silo" => GatewayRole.SiloWithoutGrains,
+            _ => throw new InvalidOperationException($"Nemo:Role must be 'all-in-one', 'gateway' or 'gateway-silo' (currently '{role}')."),
         };
     }
 
     public static WebApplicationBuilder AddNemoGateway(this WebApplicationBuilder builder)
     {
         IConfiguration configuration = builder.Configuration;
-        bool allInOne = IsAllInOne(configuration);
+        GatewayRole role = RoleOf(configuration);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
         builder.Host.UseDefaultServiceProvider(provider =>
         {
@@ -39,10 +46,18 @@ public static class GatewayHostingExtensions
             provider.ValidateScopes = true;
         });
         IServiceCollection services = builder.Services;
-        if (allInOne)
-            builder.AddNemoSilo();
-        else
-            builder.AddNemoClusterClient();
+        switch (role)
+        {
+            case GatewayRole.AllInOne:
+                builder.AddNemoSilo();
+                break;
+            case GatewayRole.SiloWithoutGrains:
+                builder.AddNemoSilo(hostsGrains: false);
+                break;
+            default:
+                builder.AddNemoClusterClient();
+                break;
+        }
 
         var gatewayOptions = configuration.GetSection("Nemo:Gateway").Get<GatewayOptions>() ?? new GatewayOptions();
         var spendOptions = configuration.GetSection("Nemo:Spend").Get<SpendOptions>() ?? new SpendOptions();

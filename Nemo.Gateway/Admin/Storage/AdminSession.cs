@@ -85,7 +85,7 @@ internal sealed class AdminSession(NpgsqlConnection connection, NpgsqlTransactio
     public Task NotifyOrganizationKeysAsync(Guid organization, CancellationToken cancellationToken) => NotifyAsync($"org:{organization}", cancellationToken);
 
     private Task NotifyAsync(string payload, CancellationToken cancellationToken) =>
-        ExecuteAsync("SELECT pg_notify(@channel, @payload)", cancellationToken, ("channel", KeyChangeListener.Channel), ("payload", payload));
+        ExecuteAsync("SELECT pg_notify(@channel, @payload)", cancellationToken, ("channel", KeyChangeListener.ChannelName), ("payload", payload));
 
     public async Task CommitAsync(CancellationToken cancellationToken)
     {

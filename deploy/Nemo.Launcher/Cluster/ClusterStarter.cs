@@ -37,6 +37,18 @@ internal sealed class ClusterStarter(RepoLayout layout, HttpClient http)
         Dictionary<string, string> NemoEnvironmentFor(string? role) =>
             NemoEnvironment.For(role, postgres.ConnectionString(), masterKey, upstreamBaseUrl);
 
+        // A split gateway is an Orleans client, or with --gateway-mode silo a silo that hosts no grain.
+        Dictionary<string, string> GatewayEnvironment()
+        {
+            var environment = NemoEnvironmentFor(Roles.Gateway);
+            if (topology.GatewaysAsSilos)
+            {
+                environment["Nemo__Role"] = "gateway-silo";
+            }
+
+            return environment;
+        }
+
         var gateways = new List<ChildProcess>();
         if (!topology.Split)
         {
@@ -49,7 +61,7 @@ internal sealed class ClusterStarter(RepoLayout layout, HttpClient http)
                 .ToList();
             await WaitAllAsync(probe, silos, cancellationToken);
             gateways.AddRange(Enumerable.Range(1, topology.Gateways)
-                .Select(i => session.Add(launcher.Start(Roles.Gateway, i, artifacts.Gateway, NemoEnvironmentFor(Roles.Gateway)))));
+                .Select(i => session.Add(launcher.Start(Roles.Gateway, i, artifacts.Gateway, GatewayEnvironment()))));
         }
 
         await WaitAllAsync(probe, gateways, cancellationToken);
