@@ -4,6 +4,7 @@ using Nemo.Cluster.Hosting;
 using Nemo.Grains.Contracts;
 using Nemo.Grains.Spend;
 using Nemo.Grains.Tenancy;
+using Nemo.Persistence.Fencing;
 using Orleans;
 using Polly;
 using Polly.Retry;
@@ -25,14 +26,17 @@ namespace Nemo.Cluster.Calls;
 public sealed partial class OrganizationCalls
 {
     private readonly IGrainFactory _grains;
+    private readonly ReassertionWriter _reassertions;
     private readonly NemoClusterOptions _options;
     private readonly ResiliencePipeline _pipeline;
     private readonly InFlightAdmissions _inFlight;
     private readonly ILogger<OrganizationCalls> _logger;
 
-    internal OrganizationCalls(IGrainFactory grains, NemoClusterOptions options, TimeProvider time, SpendOptions spend, ILogger<OrganizationCalls> logger)
+    internal OrganizationCalls(IGrainFactory grains, ReassertionWriter reassertions, NemoClusterOptions options, TimeProvider time, SpendOptions spend,
+        ILogger<OrganizationCalls> logger)
     {
         _grains = grains;
+        _reassertions = reassertions;
         _options = options;
         _logger = logger;
         _inFlight = new InFlightAdmissions(time, spend.ReservationTtl);
@@ -64,6 +68,16 @@ public sealed partial class OrganizationCalls
 
     internal Guid[] OrganizationsInFlight() => _inFlight.Organizations();
 
+    /// <summary>After a reconnect (a notice may have been missed): re-presents everything in flight to each organization's current epoch.</summary>
+    internal async Task ReassertAllAsync(CancellationToken cancellationToken)
+    {
+        Guid[] organizations = _inFlight.Organizations();
+        if (organizations.Length == 0)
+            return;
+        foreach ((Guid organizationId, long epoch) in await _reassertions.CurrentEpochsAsync(organizations, cancellationToken))
+            await ReassertAsync(organizationId, epoch);
+    }
+
     private IOrganizationGrain Grain(Guid organizationId) => _grains.GetGrain<IOrganizationGrain>(organizationId);
 
     public async ValueTask<AuthorizeResult> AuthorizeAsync(AuthorizeRequest request, CancellationToken cancellationToken)
@@ -80,7 +94,6 @@ public sealed partial class OrganizationCalls
 
     public async ValueTask<SettleOutcome> SettleAsync(SettleRequest request, CancellationToken cancellationToken)
     {
-        _inFlight.Settling(request.RequestId);
         SettleOutcome outcome = await InvokeAsync(request.OrganizationId, async () =>
         {
             SettleOutcome answer = await Grain(request.OrganizationId).Settle(request);
@@ -93,27 +106,26 @@ public sealed partial class OrganizationCalls
     /// <summary>Gives an admission's reservation back; found by request id alone.</summary>
     public async ValueTask ReleaseAsync(Guid organizationId, Guid requestId, CancellationToken cancellationToken)
     {
-        _inFlight.Settling(requestId);
         await InvokeAsync(organizationId, () => Grain(organizationId).Release(requestId), cancellationToken);
         _inFlight.Done(requestId);
     }
 
-    /// <summary>Re-presents this node's in-flight admissions of an organization whose activation ended uncleanly.</summary>
-    public async Task ReassertAsync(Guid organizationId)
+    /// <summary>
+    /// Re-presents this node's in-flight admissions of an organization whose activation ended uncleanly,
+    /// by writing them for the new activation's epoch in PostgreSQL (not by a grain call, which could
+    /// wait on a frozen silo's open connection past the recovery window).
+    /// </summary>
+    public async Task ReassertAsync(Guid organizationId, long epoch)
     {
         AuthorizeRequest[] requests = _inFlight.ForOrganization(organizationId);
         if (requests.Length == 0)
             return;
         try
         {
-            await InvokeAsync(organizationId, async () =>
-            {
-                bool held = await Grain(organizationId).Reassert(requests);
-                return held ? true : throw new FencedException();
-            }, CancellationToken.None);
+            await _reassertions.WriteAsync(organizationId, epoch, requests, CancellationToken.None);
             LogReasserted(requests.Length, organizationId);
         }
-        catch (ClusterUnavailableException ex)
+        catch (Exception ex) when (ex is DbException or TimeoutException or IOException)
         {
             LogReassertFailed(ex, organizationId);
         }

@@ -13,6 +13,7 @@ using Nemo.Grains.Placement;
 using Nemo.Grains.Spend;
 using Nemo.Persistence;
 using Nemo.Persistence.Database;
+using Nemo.Persistence.Fencing;
 using Npgsql;
 using Orleans.Configuration;
 using Orleans;
@@ -143,7 +144,8 @@ public static class ClusterHostingExtensions
     {
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = cluster.ShutdownTimeout);
         builder.Services.TryAddSingleton<NemoReadiness>();
-        builder.Services.AddSingleton(sp => new OrganizationCalls(sp.GetRequiredService<IGrainFactory>(), cluster,
+        builder.Services.AddSingleton<ReassertionWriter>();
+        builder.Services.AddSingleton(sp => new OrganizationCalls(sp.GetRequiredService<IGrainFactory>(), sp.GetRequiredService<ReassertionWriter>(), cluster,
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SpendOptions>(), sp.GetRequiredService<ILogger<OrganizationCalls>>()));
         builder.Services.AddHostedService<UncleanActivationListener>();
     }

@@ -31,16 +31,20 @@ internal static class ClusterTls
     private static void Apply(TlsOptions tls, X509Certificate2 ca)
     {
         tls.RemoteCertificateMode = RemoteCertificateMode.RequireCertificate;
-        tls.RemoteCertificateValidation = (certificate, _, errors) => certificate is not null && ChainsTo(certificate, ca, errors);
+        tls.RemoteCertificateValidation = (certificate, presented, errors) => certificate is not null && ChainsTo(certificate, presented, ca, errors);
     }
 
-    internal static bool ChainsTo(X509Certificate2 certificate, X509Certificate2 ca, SslPolicyErrors errors)
+    internal static bool ChainsTo(X509Certificate2 certificate, X509Chain? presented, X509Certificate2 ca, SslPolicyErrors errors)
     {
         if ((errors & SslPolicyErrors.RemoteCertificateNotAvailable) != 0)
             return false;
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.Add(ca);
+        // Intermediates the peer sent in the handshake: a node certificate may be issued below the CA.
+        if (presented is not null)
+            foreach (X509ChainElement element in presented.ChainElements)
+                chain.ChainPolicy.ExtraStore.Add(element.Certificate);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         return chain.Build(certificate);
     }

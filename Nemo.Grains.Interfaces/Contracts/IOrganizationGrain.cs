@@ -28,14 +28,6 @@ public interface IOrganizationGrain : IGrainWithGuidKey
     [Alias("release")]
     Task<bool> Release(Guid requestId);
 
-    /// <summary>
-    /// Holds again reservations a gateway was admitted for by an activation that ended without
-    /// handing them over (a crashed silo): added without checks, since the requests are already
-    /// upstream, unless already settled.
-    /// </summary>
-    [Alias("reassert")]
-    Task<bool> Reassert(AuthorizeRequest[] requests);
-
     [Alias("credits")]
     Task<CreditsView> GetCredits();
 

@@ -7,7 +7,9 @@ namespace Nemo.Grains.Storage;
 ///
 /// Guarantees: epochs of one organization strictly increase; <see cref="TakeAsync"/> tells whether the
 /// previous activation ended without handing over (a crash, or a duplicate still running), and returns
-/// what a clean hand-over left; <see cref="HandOverAsync"/> writes only under the current epoch.
+/// what a clean hand-over left; <see cref="HandOverAsync"/> writes only under the current epoch; after
+/// an unclean takeover, the new activation announces its epoch and gateways write the reservations they
+/// hold for it, which <see cref="ReassertedAsync"/> reads.
 /// </summary>
 public interface IActivationFence
 {
@@ -18,6 +20,9 @@ public interface IActivationFence
 
     /// <summary>Ends an activation cleanly: stores the reservations still held for the next one. False if fenced.</summary>
     Task<bool> HandOverAsync(Guid organizationId, long epoch, IReadOnlyList<HeldReservation> held, CancellationToken cancellationToken);
+
+    /// <summary>The reservations gateways re-presented for this activation after its unclean takeover.</summary>
+    Task<IReadOnlyList<HeldReservation>> ReassertedAsync(Guid organizationId, long epoch, CancellationToken cancellationToken);
 }
 
 /// <summary>A new activation's epoch; whether the one before may still be running or died holding reservations; what it handed over.</summary>

@@ -23,8 +23,8 @@ namespace Nemo.Grains.Organization;
 /// - single writer: every activation takes a new epoch (<see cref="IActivationFence"/>); it admits only
 ///   while that epoch was confirmed current within the fencing lease, every ledger write names it, and
 ///   once fenced it admits nothing more and deactivates;
-/// - after an unclean takeover it admits nothing new for the recovery window, while gateways re-present
-///   the reservations the previous activation held;
+/// - after an unclean takeover it admits nothing new for the recovery window, while gateways write the
+///   reservations the previous activation admitted for them; it holds those before its first admission;
 /// - a clean deactivation hands the reservations still held to the next activation.
 /// </summary>
 [Reentrant]
@@ -46,9 +46,12 @@ internal sealed partial class OrganizationGrain : Grain, IOrganizationGrain
     private readonly ILogger<OrganizationGrain> _logger;
     private readonly Dictionary<Guid, Task<SettleOutcome>> _settling = new();
     private readonly List<ExpiredReservation> _unsettledToRecord = [];
+    private readonly Dictionary<Guid, DateTimeOffset> _settledHere = new(); // during recovery only
     private SpendBook _book = null!;
     private ActivationLease? _lease;
     private long _admitFrom;
+    private bool _recovering;
+    private Task? _recovery;
 
     public OrganizationGrain(
         [PersistentState("fired-thresholds", NemoStorage.Grains)] IPersistentState<FiredThresholds> thresholds,
@@ -89,6 +92,7 @@ internal sealed partial class OrganizationGrain : Grain, IOrganizationGrain
             // The previous activation may still run (frozen, or a duplicate) until its lease runs out,
             // and gateways hold reservations it admitted: admit nothing new until both are settled.
             _admitFrom = _time.GetTimestamp() + (long)(_fencing.RecoveryWindow.TotalSeconds * _time.TimestampFrequency);
+            _recovering = true;
             LogUncleanTakeover(OrganizationId, epoch.Epoch);
         }
         await _book.LoadAsync(cancellationToken);
@@ -135,6 +139,20 @@ internal sealed partial class OrganizationGrain : Grain, IOrganizationGrain
         long wait = _admitFrom - _time.GetTimestamp();
         if (wait > 0)
             await Task.Delay(TimeSpan.FromSeconds((double)wait / _time.TimestampFrequency), _time);
+        if (_recovering)
+        {
+            Task recovery = _recovery ??= HoldReassertedAsync();
+            try
+            {
+                await recovery;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                _recovery = null; // the next call tries again; nothing is admitted meanwhile
+                LogRecoveryFailed(ex, OrganizationId);
+                return AuthorizeResult.Fenced("The organization is recovering from a silo failure; retry.");
+            }
+        }
         if (_lease is null || _lease.Fenced)
         {
             DeactivateOnIdle();
@@ -143,6 +161,33 @@ internal sealed partial class OrganizationGrain : Grain, IOrganizationGrain
         if (!_lease.IsFresh(_time, _fencing.LeaseDuration))
             return AuthorizeResult.Fenced("This activation could not confirm it is the organization's only one (is PostgreSQL reachable?); retry.");
         return null;
+    }
+
+    /// <summary>
+    /// Ends the recovery window: holds every reservation the gateways re-presented for this epoch (the
+    /// requests are already upstream, so without checks), except those settled meanwhile.
+    /// </summary>
+    private async Task HoldReassertedAsync()
+    {
+        IReadOnlyList<HeldReservation> reasserted = await _fence.ReassertedAsync(OrganizationId, _lease!.Epoch, CancellationToken.None);
+        HeldReservation[] unknown = [.. reasserted.Where(r => !_book.Holds(r.RequestId) && !_settling.ContainsKey(r.RequestId) && !_settledHere.ContainsKey(r.RequestId))];
+        IReadOnlySet<Guid> settled = unknown.Length == 0 ? new HashSet<Guid>()
+            : await _store.SettledAmongAsync(OrganizationId, [.. unknown.Select(r => r.RequestId)], CancellationToken.None);
+        DateTimeOffset expiresAt = _time.GetUtcNow() + _spend.ReservationTtl;
+        int held = 0;
+        foreach (HeldReservation reservation in unknown)
+        {
+            if (settled.Contains(reservation.RequestId))
+                continue;
+            SpendScope[] scopes = await _book.ScopesAsync(reservation.TeamId, reservation.KeyId, reservation.CustomerId, CancellationToken.None);
+            if (_settling.ContainsKey(reservation.RequestId) || _settledHere.ContainsKey(reservation.RequestId))
+                continue; // its settle arrived while scopes loaded
+            _book.Hold(reservation with { ExpiresAt = expiresAt }, scopes);
+            held++;
+        }
+        _recovering = false;
+        _settledHere.Clear();
+        LogReasserted(held, OrganizationId);
     }
 
     public async Task<AuthorizeResult> Authorize(AuthorizeRequest request)
@@ -196,6 +241,10 @@ internal sealed partial class OrganizationGrain : Grain, IOrganizationGrain
                 _lease.MarkFenced();
                 DeactivateOnIdle();
                 return SettleOutcome.Fenced;
+            case AppendOutcome.Duplicate when _recovering:
+                _book.Release(request.RequestId);
+                _settledHere[request.RequestId] = occurredAt;
+                return SettleOutcome.AlreadySettled;
             case AppendOutcome.Duplicate:
                 // Written by an earlier activation, so already in the spend this one loaded: only the
                 // reservation (if re-presented) goes.
@@ -211,34 +260,13 @@ internal sealed partial class OrganizationGrain : Grain, IOrganizationGrain
         SpendScope[] scopes = _book.HeldScopes(request.RequestId)
             ?? await _book.ScopesAsync(request.TeamId, request.KeyId, request.CustomerId, CancellationToken.None);
         _book.Charge(charge, scopes);
+        if (_recovering)
+            _settledHere[request.RequestId] = occurredAt; // a re-presented copy must not be held again
         await FireThresholdsAsync();
         return SettleOutcome.Settled;
     }
 
     public Task<bool> Release(Guid requestId) => Task.FromResult(_book.Release(requestId));
-
-    public async Task<bool> Reassert(AuthorizeRequest[] requests)
-    {
-        if (_lease is null || _lease.Fenced)
-            return false;
-        AuthorizeRequest[] unknown = [.. requests.Where(r => !_book.Holds(r.RequestId) && !_settling.ContainsKey(r.RequestId))];
-        if (unknown.Length == 0)
-            return true;
-        IReadOnlySet<Guid> settled = await _store.SettledAmongAsync(OrganizationId, [.. unknown.Select(r => r.RequestId)], CancellationToken.None);
-        DateTimeOffset expiresAt = _time.GetUtcNow() + _spend.ReservationTtl;
-        int held = 0;
-        foreach (AuthorizeRequest request in unknown)
-        {
-            if (settled.Contains(request.RequestId) || _settling.ContainsKey(request.RequestId))
-                continue;
-            SpendScope[] scopes = await _book.ScopesAsync(request.TeamId, request.KeyId, request.CustomerId, CancellationToken.None);
-            _book.Hold(new HeldReservation(request.RequestId, request.TeamId, request.KeyId, request.CustomerId,
-                request.CostUpperBound, request.TokenEstimate, expiresAt), scopes);
-            held++;
-        }
-        LogReasserted(held, OrganizationId);
-        return true;
-    }
 
     public Task<CreditsView> GetCredits() => Task.FromResult(_book.Organization.Credits);
 
@@ -332,6 +360,9 @@ internal sealed partial class OrganizationGrain : Grain, IOrganizationGrain
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "Hand-over of organization {OrganizationId} failed; the next activation will recover from the gateways")]
     private partial void LogHandOverFailed(Exception exception, Guid organizationId);
+
+    [LoggerMessage(EventId = 2008, Level = LogLevel.Error, Message = "Reading the reservations re-presented for organization {OrganizationId} failed; admitting nothing until it succeeds")]
+    private partial void LogRecoveryFailed(Exception exception, Guid organizationId);
 
     [LoggerMessage(EventId = 2004, Level = LogLevel.Information, Message = "Held {Count} re-presented reservations of organization {OrganizationId}")]
     private partial void LogReasserted(int count, Guid organizationId);

@@ -14,7 +14,7 @@ namespace Nemo.Persistence.Fencing;
 /// </summary>
 internal sealed class PostgresActivationFence(NemoDatabase database) : IActivationFence
 {
-    /// <summary>LISTEN/NOTIFY channel; the payload is the organization id.</summary>
+    /// <summary>LISTEN/NOTIFY channel; the payload is "organization id:epoch" (<see cref="UncleanActivation"/>).</summary>
     public const string ActivationChannel = "nemo_unclean_activation";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -51,13 +51,21 @@ internal sealed class PostgresActivationFence(NemoDatabase database) : IActivati
             take.Parameters.AddWithValue("silo", silo);
             epoch = (long)(await take.ExecuteScalarAsync(cancellationToken))!;
         }
+        await using (var prune = new NpgsqlCommand(
+            "DELETE FROM nemo.reasserted_reservations WHERE organization_id = @org AND epoch < @epoch", connection, tx))
+        {
+            // Re-presentations for earlier activations are of no use any more.
+            prune.Parameters.AddWithValue("org", organizationId);
+            prune.Parameters.AddWithValue("epoch", epoch);
+            await prune.ExecuteNonQueryAsync(cancellationToken);
+        }
         // No row was seen but the insert found one: another activation created it concurrently and may run.
         bool unclean = previousActive || (!rowExisted && epoch > 1);
         if (unclean)
         {
-            await using var notify = new NpgsqlCommand("SELECT pg_notify(@channel, @org)", connection, tx);
+            await using var notify = new NpgsqlCommand("SELECT pg_notify(@channel, @payload)", connection, tx);
             notify.Parameters.AddWithValue("channel", ActivationChannel);
-            notify.Parameters.AddWithValue("org", organizationId.ToString());
+            notify.Parameters.AddWithValue("payload", UncleanActivation.Format(organizationId, epoch));
             await notify.ExecuteNonQueryAsync(cancellationToken);
         }
         await tx.CommitAsync(cancellationToken);
@@ -81,6 +89,24 @@ internal sealed class PostgresActivationFence(NemoDatabase database) : IActivati
         while (await reader.ReadAsync(cancellationToken))
             fenced.Add(reader.GetGuid(0));
         return fenced;
+    }
+
+    public async Task<IReadOnlyList<HeldReservation>> ReassertedAsync(Guid organizationId, long epoch, CancellationToken cancellationToken)
+    {
+        await using NpgsqlCommand command = database.DataSource.CreateCommand(
+            """
+            SELECT request_id, team_id, key_id, customer_id, cost, tokens FROM nemo.reasserted_reservations
+            WHERE organization_id = @org AND epoch = @epoch
+            """);
+        command.Parameters.AddWithValue("org", organizationId);
+        command.Parameters.AddWithValue("epoch", epoch);
+        var held = new List<HeldReservation>();
+        DateTimeOffset expiresAt = DateTimeOffset.MaxValue; // the grain sets the deadline when it holds them
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+            held.Add(new HeldReservation(reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.GetInt64(4), reader.GetInt64(5), expiresAt));
+        return held;
     }
 
     public async Task<bool> HandOverAsync(Guid organizationId, long epoch, IReadOnlyList<HeldReservation> held, CancellationToken cancellationToken)

@@ -140,12 +140,8 @@ public sealed class NodeProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    /// <summary>A free loopback port below the ephemeral range (see <see cref="Nemo.Cluster.Hosting.FreePorts"/>).</summary>
+    public static int FreePort() => Nemo.Cluster.Hosting.FreePorts.Pick(System.Net.IPAddress.Loopback);
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int SendSignal(int pid, int signal);

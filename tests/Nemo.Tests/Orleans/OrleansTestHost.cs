@@ -77,10 +77,5 @@ internal static class OrleansTestHost
             builder.Logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => Nemo.Cluster.Hosting.FreePorts.Pick(IPAddress.Loopback);
 }
