@@ -41,14 +41,7 @@ public static class ClusterHostingExtensions
         IConfiguration configuration = builder.Configuration;
         NemoClusterOptions cluster = BindClusterOptions(builder);
         string connectionString = PersistenceServiceCollectionExtensions.ConnectionString(configuration);
-        builder.Services.AddNemoDatabase(configuration); // before Orleans: its tables come from the migrations
-        builder.Services.AddNemoGrainStorage(configuration);
-        builder.Services.AddOptions<FencingOptions>().BindConfiguration("Nemo:Fencing").ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<FencingOptions>, FencingOptionsValidator>();
-        builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<FencingOptions>>().Value);
-        builder.Services.AddSingleton<ActivationLeases>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<ActivationLeases>());
-        AddSpendOptions(builder);
+        builder.AddNemoGrainServices(); // before Orleans: its tables come from the migrations
 
         int siloPort = FreePorts.Resolve(cluster.SiloPort, cluster.ListenIp);
         int gatewayPort = FreePorts.Resolve(cluster.GatewayPort, cluster.ListenIp);
@@ -72,11 +65,6 @@ public static class ClusterHostingExtensions
                 o.Invariant = Invariant;
                 o.ConnectionString = connectionString;
             });
-            silo.AddAdoNetGrainStorage(NemoStorage.Grains, o =>
-            {
-                o.Invariant = Invariant;
-                o.ConnectionString = connectionString;
-            });
             silo.Configure<ClusterMembershipOptions>(o =>
             {
                 o.ProbeTimeout = cluster.ProbeTimeout;
@@ -90,8 +78,7 @@ public static class ClusterHostingExtensions
                 o.EnableIndirectProbes = false;
             });
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = cluster.ResponseTimeout);
-            silo.AddPlacementDirector<OrganizationPlacement, OrganizationPlacementDirector>();
-            silo.AddActivityPropagation(); // one trace per request: gateway → grain call → ledger
+            silo.AddNemoGrains(connectionString);
             if (cluster.TlsEnabled)
                 ClusterTls.Configure(silo, cluster);
             silo.AddStartupTask<MarkJoinedTask>(ServiceLifecycleStage.Active);
@@ -101,6 +88,39 @@ public static class ClusterHostingExtensions
         AddCommon(builder, cluster);
         builder.Services.AddNemoHealthChecks(silo: true);
         return builder;
+    }
+
+    /// <summary>
+    /// What a silo needs to host Nemo's grains besides Orleans itself: the database and its migrations,
+    /// the grains' storage ports, fencing and spend options. Separate from <see cref="AddNemoSilo"/> so an
+    /// Orleans test cluster can host the real grains.
+    /// </summary>
+    public static IHostApplicationBuilder AddNemoGrainServices(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddNemoDatabase(builder.Configuration);
+        builder.Services.AddNemoGrainStorage(builder.Configuration);
+        builder.Services.AddOptions<FencingOptions>().BindConfiguration("Nemo:Fencing").ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<FencingOptions>, FencingOptionsValidator>();
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<FencingOptions>>().Value);
+        builder.Services.AddSingleton<ActivationLeases>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ActivationLeases>());
+        AddSpendOptions(builder);
+        return builder;
+    }
+
+    /// <summary>The Orleans side of hosting Nemo's grains: their ADO.NET state storage, placement, trace propagation.</summary>
+    public static ISiloBuilder AddNemoGrains(this ISiloBuilder silo, string connectionString)
+    {
+        if (!DbProviderFactories.TryGetFactory(Invariant, out _))
+            DbProviderFactories.RegisterFactory(Invariant, NpgsqlFactory.Instance);
+        silo.AddAdoNetGrainStorage(NemoStorage.Grains, o =>
+        {
+            o.Invariant = Invariant;
+            o.ConnectionString = connectionString;
+        });
+        silo.AddPlacementDirector<OrganizationPlacement, OrganizationPlacementDirector>();
+        silo.AddActivityPropagation(); // one trace per request: gateway → grain call → ledger
+        return silo;
     }
 
     public static IHostApplicationBuilder AddNemoClusterClient(this IHostApplicationBuilder builder)
