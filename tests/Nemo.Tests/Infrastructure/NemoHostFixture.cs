@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+
 namespace Nemo.Tests.Infrastructure;
 
 /// <summary>One database and one running Nemo per test class (xunit class fixture).</summary>
@@ -9,10 +11,15 @@ public class NemoHostFixture : IAsyncLifetime
 
     protected virtual IDictionary<string, string?>? Settings => null;
 
+    /// <summary>Service registrations applied after the gateway's own (they replace the product's).</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
+    }
+
     public async ValueTask InitializeAsync()
     {
         await Database.InitializeAsync();
-        Host = await NemoTestHost.StartAsync(Database.ConnectionString, Settings);
+        Host = await NemoTestHost.StartAsync(Database.ConnectionString, Settings, services: ConfigureServices);
     }
 
     public async ValueTask DisposeAsync()

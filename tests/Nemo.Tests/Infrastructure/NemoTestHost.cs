@@ -40,17 +40,23 @@ public sealed class NemoTestHost : IAsyncDisposable
 
     public T Get<T>() where T : notnull => Gateway.Services.GetRequiredService<T>();
 
-    public static async Task<NemoTestHost> StartAsync(string connectionString, IDictionary<string, string?>? settings = null, FakeUpstreamOptions? upstreamOptions = null)
+    public static async Task<NemoTestHost> StartAsync(string connectionString, IDictionary<string, string?>? settings = null, FakeUpstreamOptions? upstreamOptions = null,
+        Action<IServiceCollection>? services = null)
     {
         upstreamOptions ??= new FakeUpstreamOptions();
         WebApplication upstream = FakeUpstreamApp.Build(["--urls", "http://127.0.0.1:0"], upstreamOptions);
         await upstream.StartAsync();
-        WebApplication gateway = await StartGatewayAsync(connectionString, upstream.Urls.First(), settings);
+        WebApplication gateway = await StartGatewayAsync(connectionString, upstream.Urls.First(), settings, services);
         return new NemoTestHost(upstream, gateway, upstreamOptions);
     }
 
-    /// <summary>Starts (or restarts) an all-in-one gateway process equivalent, in-process.</summary>
-    public static async Task<WebApplication> StartGatewayAsync(string connectionString, string upstreamUrl, IDictionary<string, string?>? settings = null)
+    /// <summary>
+    /// Starts (or restarts) an all-in-one gateway process equivalent, in-process. <paramref name="services"/>
+    /// runs after the gateway's registrations, so a registration there replaces the product's (e.g. a
+    /// recording payment provider).
+    /// </summary>
+    public static async Task<WebApplication> StartGatewayAsync(string connectionString, string upstreamUrl, IDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? services = null)
     {
         var config = new Dictionary<string, string?>
         {
@@ -75,6 +81,7 @@ public sealed class NemoTestHost : IAsyncDisposable
                 config[key] = value;
         WebApplicationBuilder builder = CreateBuilder(connectionString, config);
         builder.AddNemoGateway();
+        services?.Invoke(builder.Services);
         WebApplication app = builder.Build();
         app.MapNemoGateway();
         return await StartReadyAsync(app);
