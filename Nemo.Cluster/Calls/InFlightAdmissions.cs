@@ -14,8 +14,6 @@ internal sealed class InFlightAdmissions(TimeProvider time, TimeSpan reservation
 
     private sealed record Entry(AuthorizeRequest Request, DateTimeOffset AdmittedAt);
 
-    public int Count => _entries.Count;
-
     public void Admitted(AuthorizeRequest request) => _entries[request.RequestId] = new Entry(request, time.GetUtcNow());
 
 

@@ -64,10 +64,6 @@ public sealed partial class OrganizationCalls
             .Build();
     }
 
-    internal int InFlightCount => _inFlight.Count;
-
-    internal Guid[] OrganizationsInFlight() => _inFlight.Organizations();
-
     /// <summary>After a reconnect (a notice may have been missed): re-presents everything in flight to each organization's current epoch.</summary>
     internal async Task ReassertAllAsync(CancellationToken cancellationToken)
     {

@@ -26,8 +26,6 @@ internal sealed partial class ActivationLeases(IActivationFence fence, TimeProvi
 
     public void Unregister(ActivationLease lease) => _leases.TryRemove(lease, out _);
 
-    public int Count => _leases.Count;
-
     /// <summary>Whether this silo's activation of the organization at this epoch is fenced or gone.</summary>
     internal bool IsFencedOrGone(Guid organizationId, long epoch) =>
         !_leases.Keys.Any(l => l.OrganizationId == organizationId && l.Epoch == epoch && !l.Fenced);
