@@ -1,4 +1,3 @@
-using System.Data.Common;
 using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,7 +13,6 @@ using Nemo.Grains.Spend;
 using Nemo.Persistence;
 using Nemo.Persistence.Database;
 using Nemo.Persistence.Fencing;
-using Npgsql;
 using Orleans.Configuration;
 using Orleans;
 using Orleans.Hosting;
@@ -29,7 +27,7 @@ namespace Nemo.Cluster.Hosting;
 /// </summary>
 public static class ClusterHostingExtensions
 {
-    /// <summary>The ADO.NET provider invariant Orleans resolves through <see cref="DbProviderFactories"/>.</summary>
+    /// <summary>The ADO.NET provider invariant; Orleans' providers load the Npgsql assembly by this name.</summary>
     public const string Invariant = "Npgsql";
 
     /// <param name="hostsGrains">
@@ -111,8 +109,6 @@ public static class ClusterHostingExtensions
     /// <summary>The Orleans side of hosting Nemo's grains: their ADO.NET state storage, placement, trace propagation.</summary>
     public static ISiloBuilder AddNemoGrains(this ISiloBuilder silo, string connectionString)
     {
-        if (!DbProviderFactories.TryGetFactory(Invariant, out _))
-            DbProviderFactories.RegisterFactory(Invariant, NpgsqlFactory.Instance);
         silo.AddAdoNetGrainStorage(NemoStorage.Grains, o =>
         {
             o.Invariant = Invariant;
@@ -172,9 +168,6 @@ public static class ClusterHostingExtensions
 
     private static NemoClusterOptions BindClusterOptions(IHostApplicationBuilder builder)
     {
-        if (!DbProviderFactories.TryGetFactory(Invariant, out _))
-            DbProviderFactories.RegisterFactory(Invariant, NpgsqlFactory.Instance);
-        builder.Services.AddOptions<NemoClusterOptions>().BindConfiguration("Nemo:Cluster").ValidateDataAnnotations().ValidateOnStart();
         // Orleans needs the values while the host is configured (ports, addresses), before options
         // validation runs; bad values fail here with every problem listed.
         var cluster = new NemoClusterOptions();

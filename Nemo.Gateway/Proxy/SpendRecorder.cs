@@ -13,7 +13,7 @@ internal sealed partial class SpendRecorder(OrganizationCalls cluster, TimeProvi
 {
     public async Task<bool> SettleAsync(Admission admission, long promptTokens, long completionTokens, UsageFlags flags, int statusCode)
     {
-        // The reservation's token bounds are true upper bounds (DESIGN §4): a provider claiming more
+        // The reservation's token bounds are true upper bounds (docs/ARCHITECTURE.md, "Money"): a provider claiming more
         // (10^12 tokens) must not lock the organization out of its TPM limit for months.
         promptTokens = Math.Max(0, promptTokens);
         completionTokens = Math.Max(0, completionTokens);

@@ -46,7 +46,7 @@ internal sealed partial class OrganizationGrain : Grain, IOrganizationGrain
     private readonly ILogger<OrganizationGrain> _logger;
     private readonly Dictionary<Guid, Task<SettleOutcome>> _settling = new();
     private readonly List<ExpiredReservation> _unsettledToRecord = [];
-    private readonly Dictionary<Guid, DateTimeOffset> _settledHere = new(); // during recovery only
+    private readonly HashSet<Guid> _settledHere = []; // during recovery only
     private SpendBook _book = null!;
     private ActivationLease? _lease;
     private long _admitFrom;
@@ -170,7 +170,7 @@ internal sealed partial class OrganizationGrain : Grain, IOrganizationGrain
     private async Task HoldReassertedAsync()
     {
         IReadOnlyList<HeldReservation> reasserted = await _fence.ReassertedAsync(OrganizationId, _lease!.Epoch, CancellationToken.None);
-        HeldReservation[] unknown = [.. reasserted.Where(r => !_book.Holds(r.RequestId) && !_settling.ContainsKey(r.RequestId) && !_settledHere.ContainsKey(r.RequestId))];
+        HeldReservation[] unknown = [.. reasserted.Where(r => !_book.Holds(r.RequestId) && !_settling.ContainsKey(r.RequestId) && !_settledHere.Contains(r.RequestId))];
         IReadOnlySet<Guid> settled = unknown.Length == 0 ? new HashSet<Guid>()
             : await _store.SettledAmongAsync(OrganizationId, [.. unknown.Select(r => r.RequestId)], CancellationToken.None);
         DateTimeOffset expiresAt = _time.GetUtcNow() + _spend.ReservationTtl;
@@ -180,7 +180,7 @@ internal sealed partial class OrganizationGrain : Grain, IOrganizationGrain
             if (settled.Contains(reservation.RequestId))
                 continue;
             SpendScope[] scopes = await _book.ScopesAsync(reservation.TeamId, reservation.KeyId, reservation.CustomerId, CancellationToken.None);
-            if (_settling.ContainsKey(reservation.RequestId) || _settledHere.ContainsKey(reservation.RequestId))
+            if (_settling.ContainsKey(reservation.RequestId) || _settledHere.Contains(reservation.RequestId))
                 continue; // its settle arrived while scopes loaded
             _book.Hold(reservation with { ExpiresAt = expiresAt }, scopes);
             held++;
@@ -243,7 +243,7 @@ internal sealed partial class OrganizationGrain : Grain, IOrganizationGrain
                 return SettleOutcome.Fenced;
             case AppendOutcome.Duplicate when _recovering:
                 _book.Release(request.RequestId);
-                _settledHere[request.RequestId] = occurredAt;
+                _settledHere.Add(request.RequestId);
                 return SettleOutcome.AlreadySettled;
             case AppendOutcome.Duplicate:
                 // Written by an earlier activation, so already in the spend this one loaded: only the
@@ -261,7 +261,7 @@ internal sealed partial class OrganizationGrain : Grain, IOrganizationGrain
             ?? await _book.ScopesAsync(request.TeamId, request.KeyId, request.CustomerId, CancellationToken.None);
         _book.Charge(charge, scopes);
         if (_recovering)
-            _settledHere[request.RequestId] = occurredAt; // a re-presented copy must not be held again
+            _settledHere.Add(request.RequestId); // a re-presented copy must not be held again
         await FireThresholdsAsync();
         return SettleOutcome.Settled;
     }

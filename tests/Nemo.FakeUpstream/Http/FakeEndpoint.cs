@@ -112,7 +112,7 @@ internal abstract class FakeEndpoint(FakeUpstreamOptions options, FakeUpstreamSt
                 await OpenAiError.WriteAsync(
                     context,
                     settings.Mode == FakeMode.Error401 ? StatusCodes.Status401Unauthorized : StatusCodes.Status403Forbidden,
-                    "Incorrect API key provided: sk-fake-provider-key. Ask http://10.20.30.40:8080/internal/keys. (fake upstream)",
+                    "Incorrect API key provided: sk-fake-provider-key. Ask http://keys.internal.example:8080/internal/keys. (fake upstream)",
                     OpenAiError.InvalidRequest,
                     "invalid_api_key");
                 return false;

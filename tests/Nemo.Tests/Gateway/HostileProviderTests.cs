@@ -83,7 +83,7 @@ public sealed class HostileProviderTests(NemoHostFixture fixture) : IClassFixtur
         Outcome outcome = await SendAsync(fixture, tenant, Chat(mode, stream));
         Assert.Equal(HttpStatusCode.BadGateway, outcome.Status);
         Assert.Equal("upstream_auth_failed", outcome.ErrorCode);
-        foreach (string secret in new[] { "sk-fake", "10.20.30.40", "127.0.0.1", fixture.Host.UpstreamUrl, "http" })
+        foreach (string secret in new[] { "sk-fake", "keys.internal.example", "127.0.0.1", fixture.Host.UpstreamUrl, "http" })
             Assert.DoesNotContain(secret, outcome.Body);
         await AssertNothingChargedAsync(fixture, tenant, outcome);
     }
