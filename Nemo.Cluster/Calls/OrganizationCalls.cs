@@ -99,6 +99,22 @@ public sealed partial class OrganizationCalls
         return outcome;
     }
 
+    /// <summary>
+    /// After a settle that could not be confirmed: makes the request's outcome final, either the settle
+    /// (it landed: <see cref="SettleOutcome.Settled"/> or <see cref="SettleOutcome.AlreadySettled"/>) or
+    /// a zero-cost abandonment (<see cref="SettleOutcome.Abandoned"/>), retried like a settle.
+    /// </summary>
+    public async ValueTask<SettleOutcome> AbandonAsync(SettleRequest request, CancellationToken cancellationToken)
+    {
+        SettleOutcome outcome = await InvokeAsync(request.OrganizationId, async () =>
+        {
+            SettleOutcome answer = await Grain(request.OrganizationId).Abandon(request);
+            return answer == SettleOutcome.Fenced ? throw new FencedException() : answer;
+        }, cancellationToken);
+        _inFlight.Done(request.RequestId);
+        return outcome;
+    }
+
     /// <summary>Gives an admission's reservation back; found by request id alone.</summary>
     public async ValueTask ReleaseAsync(Guid organizationId, Guid requestId, CancellationToken cancellationToken)
     {
