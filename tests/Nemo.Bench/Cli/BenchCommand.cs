@@ -77,6 +77,19 @@ internal sealed class BenchCommand
         Description = "Also write the results as a Markdown table to this file",
     };
 
+    private readonly Option<double> _faultyShare = new("--faulty-share")
+    {
+        Description = "Share of all requests (0..0.5) that a second tenant (--faulty-key) sends into the fake provider's fault modes "
+            + "during a third run per rate; the report compares the healthy tenant's latency with and without them. 0: no third run",
+        CustomParser = ArgParsers.DoubleInRange(0, 0, BenchOptions.MaxFaultyShare, minExclusive: false),
+        DefaultValueFactory = _ => 0,
+    };
+
+    private readonly Option<string?> _faultyKey = new("--faulty-key")
+    {
+        Description = "Nemo virtual key of the tenant that sends the faulty requests (another organization than --nemo-key's)",
+    };
+
     private readonly Option<bool> _allowRemote = new("--allow-remote")
     {
         Description = "Allow targets that are not loopback addresses (off: only 127.0.0.0/8, ::1, localhost)",
@@ -97,7 +110,7 @@ internal sealed class BenchCommand
             + "and prints the latency overhead side by side.")
         {
             _directUrl, _directKey, _nemoUrl, _nemoKey, _rates, _duration, _warmup,
-            _connections, _streamShare, _json, _markdown, _allowRemote,
+            _connections, _streamShare, _json, _markdown, _allowRemote, _faultyShare, _faultyKey,
         };
         Root.SetAction(RunAsync);
     }
@@ -119,7 +132,15 @@ internal sealed class BenchCommand
             result.GetValue(_streamShare),
             result.GetValue(_json),
             result.GetValue(_markdown),
-            result.GetValue(_allowRemote));
+            result.GetValue(_allowRemote),
+            result.GetValue(_faultyShare),
+            result.GetValue(_faultyKey));
+
+        if (options.FaultyShare > 0 && string.IsNullOrWhiteSpace(options.FaultyKey))
+        {
+            Console.Error.WriteLine("error: --faulty-share needs --faulty-key (a key of another organization than --nemo-key's).");
+            return ExitCodes.BadArguments;
+        }
 
         if (!options.AllowRemote)
         {
