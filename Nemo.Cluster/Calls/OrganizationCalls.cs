@@ -143,6 +143,10 @@ public sealed partial class OrganizationCalls
         }
     }
 
+    /// <summary>The models a key may use (its organization's, team's and own allow-lists intersected); null = every model.</summary>
+    public ValueTask<string[]?> GetAllowedModelsAsync(Guid organizationId, Guid teamId, Guid keyId, CancellationToken cancellationToken) =>
+        InvokeAsync(organizationId, () => Grain(organizationId).GetAllowedModels(teamId, keyId), cancellationToken);
+
     public ValueTask<CreditsView> GetCreditsAsync(Guid organizationId, CancellationToken cancellationToken) =>
         InvokeAsync(organizationId, () => Grain(organizationId).GetCredits(), cancellationToken);
 

@@ -39,6 +39,10 @@ public interface IOrganizationGrain : IGrainWithGuidKey
     [Alias("release")]
     Task<bool> Release(Guid requestId);
 
+    /// <summary>The models a key of this team may use: the intersection of the organization's, team's and key's allow-lists; null = every model.</summary>
+    [Alias("allowed-models")]
+    Task<string[]?> GetAllowedModels(Guid teamId, Guid keyId);
+
     [Alias("credits")]
     Task<CreditsView> GetCredits();
 

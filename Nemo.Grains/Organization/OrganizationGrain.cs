@@ -301,6 +301,9 @@ internal sealed partial class OrganizationGrain : Grain, IOrganizationGrain
 
     public Task<bool> Release(Guid requestId) => Task.FromResult(_book.Release(requestId));
 
+    public async Task<string[]?> GetAllowedModels(Guid teamId, Guid keyId) =>
+        SpendBook.AllowedModels(await _book.ScopesAsync(teamId, keyId, null, CancellationToken.None)) is { } allowed ? [.. allowed] : null;
+
     public Task<CreditsView> GetCredits() => Task.FromResult(_book.Organization.Credits);
 
     public async Task<BudgetView> GetBudget(BudgetScope scope) => await _book.ReadBudgetAsync(scope, CancellationToken.None);
