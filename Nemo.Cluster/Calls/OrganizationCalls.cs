@@ -88,27 +88,23 @@ public sealed partial class OrganizationCalls
         return result;
     }
 
-    public async ValueTask<SettleOutcome> SettleAsync(SettleRequest request, CancellationToken cancellationToken)
-    {
-        SettleOutcome outcome = await InvokeAsync(request.OrganizationId, async () =>
-        {
-            SettleOutcome answer = await Grain(request.OrganizationId).Settle(request);
-            return answer == SettleOutcome.Fenced ? throw new FencedException() : answer;
-        }, cancellationToken);
-        _inFlight.Done(request.RequestId);
-        return outcome;
-    }
+    public ValueTask<SettleOutcome> SettleAsync(SettleRequest request, CancellationToken cancellationToken) =>
+        EndAsync(request, static (grain, r) => grain.Settle(r), cancellationToken);
 
     /// <summary>
     /// After a settle that could not be confirmed: makes the request's outcome final, either the settle
     /// (it landed: <see cref="SettleOutcome.Settled"/> or <see cref="SettleOutcome.AlreadySettled"/>) or
     /// a zero-cost abandonment (<see cref="SettleOutcome.Abandoned"/>), retried like a settle.
     /// </summary>
-    public async ValueTask<SettleOutcome> AbandonAsync(SettleRequest request, CancellationToken cancellationToken)
+    public ValueTask<SettleOutcome> AbandonAsync(SettleRequest request, CancellationToken cancellationToken) =>
+        EndAsync(request, static (grain, r) => grain.Abandon(r), cancellationToken);
+
+    /// <summary>A call that ends an admission, retried (a fenced activation too) until the call deadline.</summary>
+    private async ValueTask<SettleOutcome> EndAsync(SettleRequest request, Func<IOrganizationGrain, SettleRequest, Task<SettleOutcome>> call, CancellationToken cancellationToken)
     {
         SettleOutcome outcome = await InvokeAsync(request.OrganizationId, async () =>
         {
-            SettleOutcome answer = await Grain(request.OrganizationId).Abandon(request);
+            SettleOutcome answer = await call(Grain(request.OrganizationId), request);
             return answer == SettleOutcome.Fenced ? throw new FencedException() : answer;
         }, cancellationToken);
         _inFlight.Done(request.RequestId);
