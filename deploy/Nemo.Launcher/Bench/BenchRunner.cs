@@ -33,6 +33,12 @@ internal sealed class BenchRunner(RepoLayout layout)
                 await api.GrantCreditsAsync(faulty.OrganizationId, 1000m, "bench faulty tenant", signal.Token);
                 extraArguments = [.. extraArguments, "--faulty-key", faulty.ApiKey];
             }
+
+            if (extraArguments.Contains("--soak-minutes") && manifest.Processes.FirstOrDefault(p => p.Url == manifest.GatewayUrls[0]) is { } gateway)
+            {
+                // The soak report follows the measured gateway's memory: its RSS, and its GC heap from /metrics.
+                extraArguments = [.. extraArguments, "--gateway-pid", gateway.Pid.ToString(), "--metrics-url", manifest.GatewayUrls[0] + "/metrics"];
+            }
             Console.Error.WriteLine($"nemo: benchmark ({topology}): {manifest.UpstreamUrl} directly vs {nemoUrl}, rates {settings.Rates}/s, {settings.DurationSeconds} s each");
             return await ExternalCommand.StreamAsync(
                 DotnetHost.Path,

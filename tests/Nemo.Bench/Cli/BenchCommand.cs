@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Nemo.Bench.Load;
+using Nemo.Bench.Soak;
 
 namespace Nemo.Bench.Cli;
 
@@ -90,6 +91,36 @@ internal sealed class BenchCommand
         Description = "Nemo virtual key of the tenant that sends the faulty requests (another organization than --nemo-key's)",
     };
 
+    private readonly Option<double> _soakMinutes = new("--soak-minutes")
+    {
+        Description = "Instead of the comparison: hold the first rate against Nemo for this many minutes and report p50/p99, "
+            + "the gateway's RSS and GC heap per window (0: off)",
+        CustomParser = ArgParsers.DoubleInRange(0, 0, 24 * 60, minExclusive: false),
+        DefaultValueFactory = _ => 0,
+    };
+
+    private readonly Option<double> _soakWindow = new("--soak-window")
+    {
+        Description = "Seconds per soak window (one row of the soak report)",
+        CustomParser = ArgParsers.DoubleInRange(BenchOptions.DefaultSoakWindowSeconds, 5, 3600, minExclusive: false),
+        DefaultValueFactory = _ => BenchOptions.DefaultSoakWindowSeconds,
+    };
+
+    private readonly Option<int?> _gatewayPid = new("--gateway-pid")
+    {
+        Description = "Process id of the gateway, for its resident memory (/proc/<pid>/status) in the soak report",
+    };
+
+    private readonly Option<Uri?> _metricsUrl = new("--metrics-url")
+    {
+        Description = "The gateway's Prometheus endpoint (…/metrics), for its GC heap in the soak report",
+    };
+
+    private readonly Option<FileInfo?> _soakPlot = new("--soak-plot")
+    {
+        Description = "Write the soak run's plot (p99, RSS and GC heap over time) as a PNG to this file",
+    };
+
     private readonly Option<bool> _allowRemote = new("--allow-remote")
     {
         Description = "Allow targets that are not loopback addresses (off: only 127.0.0.0/8, ::1, localhost)",
@@ -111,6 +142,7 @@ internal sealed class BenchCommand
         {
             _directUrl, _directKey, _nemoUrl, _nemoKey, _rates, _duration, _warmup,
             _connections, _streamShare, _json, _markdown, _allowRemote, _faultyShare, _faultyKey,
+            _soakMinutes, _soakWindow, _gatewayPid, _metricsUrl, _soakPlot,
         };
         Root.SetAction(RunAsync);
     }
@@ -134,7 +166,12 @@ internal sealed class BenchCommand
             result.GetValue(_markdown),
             result.GetValue(_allowRemote),
             result.GetValue(_faultyShare),
-            result.GetValue(_faultyKey));
+            result.GetValue(_faultyKey),
+            result.GetValue(_soakMinutes),
+            result.GetValue(_soakWindow),
+            result.GetValue(_gatewayPid),
+            result.GetValue(_metricsUrl),
+            result.GetValue(_soakPlot));
 
         if (options.FaultyShare > 0 && string.IsNullOrWhiteSpace(options.FaultyKey))
         {
@@ -157,6 +194,8 @@ internal sealed class BenchCommand
         }
 
         string commandLine = CommandLineText.Redacted(Environment.GetCommandLineArgs().AsSpan(1));
-        return await BenchSession.RunAsync(options, commandLine, stop.Token).ConfigureAwait(false);
+        return options.SoakMinutes > 0
+            ? await SoakSession.RunAsync(options, commandLine, stop.Token).ConfigureAwait(false)
+            : await BenchSession.RunAsync(options, commandLine, stop.Token).ConfigureAwait(false);
     }
 }

@@ -15,8 +15,15 @@ internal sealed record BenchOptions(
     FileInfo? MarkdownFile,
     bool AllowRemote,
     double FaultyShare,
-    string? FaultyKey)
+    string? FaultyKey,
+    double SoakMinutes,
+    double SoakWindowSeconds,
+    int? GatewayPid,
+    Uri? MetricsUrl,
+    FileInfo? SoakPlot)
 {
+    public const double DefaultSoakWindowSeconds = 30;
+
     public const double DefaultDurationSeconds = 5;
     public const double DefaultWarmupSeconds = 2;
     public const int DefaultConnections = 64;
