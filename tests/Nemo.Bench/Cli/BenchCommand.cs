@@ -91,6 +91,19 @@ internal sealed class BenchCommand
         Description = "Nemo virtual key of the tenant that sends the faulty requests (another organization than --nemo-key's)",
     };
 
+    private readonly Option<bool> _faultyControl = new("--faulty-control")
+    {
+        Description = "With --faulty-share: the second tenant sends the healthy mix instead of faults (the same extra load "
+            + "without faults: a control for what the faults themselves cost the healthy tenant)",
+    };
+
+    private readonly Option<string[]> _faultyModes = new("--faulty-modes")
+    {
+        Description = "With --faulty-share: only these fault modes, comma-separated (default: all of the mix)",
+        CustomParser = r => [.. r.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))],
+        DefaultValueFactory = _ => [],
+    };
+
     private readonly Option<double> _soakMinutes = new("--soak-minutes")
     {
         Description = "Instead of the comparison: hold the first rate against Nemo for this many minutes and report p50/p99, "
@@ -142,7 +155,7 @@ internal sealed class BenchCommand
             + "and prints the latency overhead side by side.")
         {
             _directUrl, _directKey, _nemoUrl, _nemoKey, _rates, _duration, _warmup,
-            _connections, _streamShare, _json, _markdown, _allowRemote, _faultyShare, _faultyKey,
+            _connections, _streamShare, _json, _markdown, _allowRemote, _faultyShare, _faultyKey, _faultyControl, _faultyModes,
             _soakMinutes, _soakWindow, _gatewayPid, _metricsUrl, _soakPlot,
         };
         Root.SetAction(RunAsync);
@@ -168,6 +181,8 @@ internal sealed class BenchCommand
             result.GetValue(_allowRemote),
             result.GetValue(_faultyShare),
             result.GetValue(_faultyKey),
+            result.GetValue(_faultyControl),
+            result.GetValue(_faultyModes) ?? [],
             result.GetValue(_soakMinutes),
             result.GetValue(_soakWindow),
             result.GetValue(_gatewayPid),

@@ -16,6 +16,8 @@ internal sealed record BenchOptions(
     bool AllowRemote,
     double FaultyShare,
     string? FaultyKey,
+    bool FaultyControl,
+    IReadOnlyList<string> FaultyModes,
     double SoakMinutes,
     double SoakWindowSeconds,
     int? GatewayPid,

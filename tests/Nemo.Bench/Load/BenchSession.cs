@@ -101,7 +101,8 @@ internal static class BenchSession
         var faultyTarget = new BenchTarget("faulty", nemo.BaseUrl, options.FaultyKey!);
         using var faultyClient = BenchHttpClient.Create(options.Connections);
         Console.Error.Write($"bench: {rate}/s nemo beside {faultyRate}/s faulty: {options.WarmupSeconds} s warmup + {options.DurationSeconds} s ... ");
-        var faultyRun = new FixedRateRun(faultyClient, faultyTarget, RequestMix.CreateFaulty(), faultyRate, options.WarmupSeconds, options.DurationSeconds, options.InFlightCap);
+        RequestMix faultyMix = options.FaultyControl ? RequestMix.Create(options.StreamShare, seed: RequestMix.DefaultSeed + 1) : RequestMix.CreateFaulty(options.FaultyModes);
+        var faultyRun = new FixedRateRun(faultyClient, faultyTarget, faultyMix, faultyRate, options.WarmupSeconds, options.DurationSeconds, options.InFlightCap);
         var healthyRun = new FixedRateRun(client, healthy, mix, rate, options.WarmupSeconds, options.DurationSeconds, options.InFlightCap);
         Task<RunSummary> faulty = faultyRun.RunAsync(cancellationToken);
         RunSummary beside = await healthyRun.RunAsync(cancellationToken).ConfigureAwait(false);

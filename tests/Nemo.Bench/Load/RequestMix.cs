@@ -77,13 +77,19 @@ internal sealed class RequestMix
     }
 
     /// <summary>Requests that each hit one of the fake provider's fault modes, in a seeded order.</summary>
-    public static RequestMix CreateFaulty(int size = 256, int seed = DefaultSeed)
+    public static RequestMix CreateFaulty(IReadOnlyCollection<string>? only = null, int size = 256, int seed = DefaultSeed)
     {
+        (string Mode, bool Stream)[] modes = only is { Count: > 0 } ? [.. FaultModes.Where(m => only.Contains(m.Mode))] : FaultModes;
+        if (modes.Length == 0)
+        {
+            throw new ArgumentException($"none of the fault modes {string.Join(",", only!)} is known; known: {string.Join(",", FaultModes.Select(m => m.Mode).Distinct())}");
+        }
+
         var random = new Random(seed);
         var entries = new MixEntry[size];
         for (int i = 0; i < size; i++)
         {
-            (string mode, bool stream) = FaultModes[i % FaultModes.Length];
+            (string mode, bool stream) = modes[i % modes.Length];
             string user = $"fake:mode={mode};cut_after=2" + (mode == "bad_usage" ? ";usage=-1" : string.Empty);
             entries[i] = new MixEntry(BuildBody(UserContent(random), stream, user), stream);
         }
