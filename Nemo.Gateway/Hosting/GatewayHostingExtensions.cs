@@ -8,6 +8,7 @@ using Nemo.Gateway.Providers;
 using Nemo.Gateway.Proxy;
 using Nemo.Cluster.Hosting;
 using Nemo.Grains.Spend;
+using Nemo.ServiceDefaults;
 
 namespace Nemo.Gateway.Hosting;
 
@@ -46,6 +47,7 @@ public static class GatewayHostingExtensions
             provider.ValidateScopes = true;
         });
         IServiceCollection services = builder.Services;
+        builder.AddNemoServiceDefaults("nemo-gateway");
         switch (role)
         {
             case GatewayRole.AllInOne:
@@ -82,7 +84,7 @@ public static class GatewayHostingExtensions
 
     public static WebApplication MapNemoGateway(this WebApplication app)
     {
-        app.MapNemoHealth();
+        app.MapNemoDefaultEndpoints();
         app.MapNemoLlmApi();
         app.MapNemoAdminApi();
         return app;
