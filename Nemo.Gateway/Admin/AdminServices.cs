@@ -38,6 +38,7 @@ internal static class AdminServices
         services.AddSingleton<VerificationToken>();
 
         services.AddSingleton<WebhookTargets>();
+        WebhookDeliveryService.AddClient(services);
         services.AddSingleton<AdminDatabase>();
         services.AddSingleton<AdminAuthenticator>();
         services.AddSingleton<Propagation>();

@@ -6,6 +6,7 @@ using Nemo.Gateway.Admin;
 using Nemo.Gateway.Keys;
 using Nemo.Gateway.Providers;
 using Nemo.Gateway.Proxy;
+using Nemo.Gateway.Telemetry;
 using Nemo.Cluster.Hosting;
 using Nemo.Grains.Spend;
 using Nemo.ServiceDefaults;
@@ -67,7 +68,10 @@ public static class GatewayHostingExtensions
         if (errors.Length > 0)
             throw new InvalidOperationException("Invalid gateway configuration:" + Environment.NewLine + string.Join(Environment.NewLine, errors.Select(e => "  - " + e)));
         services.AddSingleton(gatewayOptions);
-        services.AddSingleton(ModelCatalog.FromConfiguration(configuration));
+        ModelCatalog catalog = ModelCatalog.FromConfiguration(configuration);
+        services.AddSingleton(catalog);
+        UpstreamHttp.AddClients(services, catalog);
+        services.AddSingleton<NemoMetrics>();
 
         services.AddSingleton<ApiKeyCache>();
         services.AddSingleton<KeyAuthenticator>();

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Nemo.Grains.Spend;
 using Nemo.Cluster.Calls;
+using Nemo.Gateway.Telemetry;
 
 namespace Nemo.Gateway.Proxy;
 
@@ -9,7 +10,7 @@ namespace Nemo.Gateway.Proxy;
 /// idempotent by request id) until acknowledged or the call deadline passes; the caller completes the
 /// response to its client only when this returns true.
 /// </summary>
-internal sealed partial class SpendRecorder(OrganizationCalls cluster, TimeProvider time, ILogger<SpendRecorder> logger)
+internal sealed partial class SpendRecorder(OrganizationCalls cluster, NemoMetrics metrics, TimeProvider time, ILogger<SpendRecorder> logger)
 {
     public async Task<bool> SettleAsync(Admission admission, long promptTokens, long completionTokens, UsageFlags flags, int statusCode)
     {
@@ -34,9 +35,12 @@ internal sealed partial class SpendRecorder(OrganizationCalls cluster, TimeProvi
             admission.RequestId, admission.Key.OrganizationId, admission.Key.TeamId, admission.Key.KeyId, admission.Key.UserId,
             admission.Customer, admission.Model.Name, admission.Endpoint.UpstreamPath(), promptTokens, completionTokens, cost,
             admission.Request.TokenEstimate, flags, statusCode, (long)time.GetElapsedTime(admission.StartedTimestamp).TotalMilliseconds);
+        long settling = time.GetTimestamp();
         try
         {
             await cluster.SettleAsync(request, CancellationToken.None);
+            metrics.Settled(time.GetElapsedTime(settling));
+            metrics.Usage(admission.Model, promptTokens, completionTokens, cost);
             return true;
         }
         catch (ClusterUnavailableException ex)
