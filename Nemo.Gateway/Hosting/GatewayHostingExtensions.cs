@@ -6,6 +6,7 @@ using Nemo.Gateway.Admin;
 using Nemo.Gateway.Keys;
 using Nemo.Gateway.Providers;
 using Nemo.Gateway.Proxy;
+using Nemo.Gateway.RequestLog;
 using Nemo.Gateway.Telemetry;
 using Nemo.Cluster.Hosting;
 using Nemo.Grains.Spend;
@@ -72,6 +73,8 @@ public static class GatewayHostingExtensions
         services.AddSingleton(catalog);
         UpstreamHttp.AddClients(services, catalog);
         services.AddSingleton<NemoMetrics>();
+        services.AddSingleton<RequestLogWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<RequestLogWriter>());
 
         services.AddSingleton<ApiKeyCache>();
         services.AddSingleton<KeyAuthenticator>();

@@ -6,6 +6,7 @@ using Nemo.Gateway.Errors;
 using Nemo.Gateway.Hosting;
 using Nemo.Gateway.Keys;
 using Nemo.Gateway.Providers;
+using Nemo.Gateway.RequestLog;
 using Nemo.Gateway.Telemetry;
 using Nemo.Grains.Spend;
 using Nemo.Cluster.Calls;
@@ -28,6 +29,7 @@ internal sealed class ProxyHandler(
     GatewayOptions options,
     TokenCounter tokens,
     NemoMetrics metrics,
+    RequestLogWriter requestLog,
     ILogger<ProxyHandler> logger,
     TimeProvider time)
 {
@@ -45,12 +47,19 @@ internal sealed class ProxyHandler(
         {
             HttpResponse response = context.Response;
             int status = context.RequestAborted.IsCancellationRequested && !response.HasStarted ? 499 : response.StatusCode;
-            metrics.Request(endpoint, answered.Model, status, time.GetElapsedTime(started), answered.OrganizationId);
+            TimeSpan took = time.GetElapsedTime(started);
+            metrics.Request(endpoint, answered.Model, status, took, answered.Key?.OrganizationId);
+            if (answered.Key is { } key && status is < 200 or >= 300)
+            {
+                // No usage event: the request log keeps the failure (queued; written after the response).
+                requestLog.Record(new RequestFailure(answered.RequestId, key.OrganizationId, key.TeamId, key.KeyId, key.UserId, answered.Customer,
+                    answered.Model?.Name, answered.Model?.Provider, endpoint.UpstreamPath(), status, (long)took.TotalMilliseconds, time.GetUtcNow()));
+            }
         }
     }
 
-    /// <summary>What the request's metrics need to know once it is answered: its model and organization, once known.</summary>
-    private readonly record struct Answered(CatalogModel? Model, Guid? OrganizationId);
+    /// <summary>What the request's metrics and request log need once it is answered: what was known of it by then.</summary>
+    private readonly record struct Answered(Guid RequestId, KeyEntry? Key, CatalogModel? Model = null, string? Customer = null);
 
     private async ValueTask<Answered> HandleCoreAsync(HttpContext context, LlmEndpoint endpoint, long started)
     {
@@ -81,22 +90,22 @@ internal sealed class ProxyHandler(
         if (body is null)
         {
             await bodyError.WriteAsync(response);
-            return new Answered(null, key.OrganizationId);
+            return new Answered(requestId, key);
         }
         try
         {
             if (!inspector.TryInspect(endpoint, body.AsMemory(0, length), catalog, out InspectedRequest request, out CatalogModel model, out OpenAIError invalid))
             {
                 await invalid.WriteAsync(response);
-                return new Answered(null, key.OrganizationId);
+                return new Answered(requestId, key);
             }
-            var answered = new Answered(model, key.OrganizationId);
             if (!TryHeaderCustomer(context.Request, out string? headerCustomer, out OpenAIError headerError))
             {
                 await headerError.WriteAsync(response);
-                return answered;
+                return new Answered(requestId, key, model);
             }
             string? customer = headerCustomer ?? request.Customer;
+            var answered = new Answered(requestId, key, model, customer);
             long costUpper = model.Price.Cost(request.PromptTokensUpper, request.OutputTokensUpper);
             var admission = new Admission(requestId, key, customer, model, endpoint, request, costUpper, started);
 

@@ -12,7 +12,7 @@ namespace Nemo.Gateway.Proxy;
 /// </summary>
 internal sealed partial class SpendRecorder(OrganizationCalls cluster, NemoMetrics metrics, TimeProvider time, ILogger<SpendRecorder> logger)
 {
-    public async Task<bool> SettleAsync(Admission admission, long promptTokens, long completionTokens, UsageFlags flags, int statusCode)
+    public async Task<bool> SettleAsync(Admission admission, long promptTokens, long completionTokens, UsageFlags flags, int statusCode, TimeSpan? firstToken = null)
     {
         // The reservation's token bounds are true upper bounds (docs/ARCHITECTURE.md, "Money"): a provider claiming more
         // (10^12 tokens) must not lock the organization out of its TPM limit for months.
@@ -34,7 +34,8 @@ internal sealed partial class SpendRecorder(OrganizationCalls cluster, NemoMetri
         var request = new SettleRequest(
             admission.RequestId, admission.Key.OrganizationId, admission.Key.TeamId, admission.Key.KeyId, admission.Key.UserId,
             admission.Customer, admission.Model.Name, admission.Endpoint.UpstreamPath(), promptTokens, completionTokens, cost,
-            admission.Request.TokenEstimate, flags, statusCode, (long)time.GetElapsedTime(admission.StartedTimestamp).TotalMilliseconds);
+            admission.Request.TokenEstimate, flags, statusCode, (long)time.GetElapsedTime(admission.StartedTimestamp).TotalMilliseconds,
+            admission.Model.Provider, firstToken is { } ttft ? (long)ttft.TotalMilliseconds : null);
         long settling = time.GetTimestamp();
         try
         {

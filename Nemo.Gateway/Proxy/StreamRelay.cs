@@ -65,6 +65,7 @@ internal sealed class StreamRelay(UpstreamHttp upstream, SpendRecorder spend, To
 
         PipeWriter writer = response.BodyWriter;
         bool started = false, sawDone = false, sawFinal = false;
+        TimeSpan? firstToken = null;
         UsageReport usage = UsageReport.Absent;
         bool usageUnreadable = false;
         var delivered = new OutputTally();
@@ -98,7 +99,8 @@ internal sealed class StreamRelay(UpstreamHttp upstream, SpendRecorder spend, To
                         {
                             StartResponse(response);
                             started = true;
-                            metrics.FirstToken(admission.Model, time.GetElapsedTime(admission.StartedTimestamp));
+                            firstToken = time.GetElapsedTime(admission.StartedTimestamp);
+                            metrics.FirstToken(admission.Model, firstToken.Value);
                         }
                         writer.Write(DataPrefix);
                         writer.Write(data.Span);
@@ -140,7 +142,7 @@ internal sealed class StreamRelay(UpstreamHttp upstream, SpendRecorder spend, To
             prompt = Math.Min(admission.Request.PromptTokensUpper, tokens.CountPrompt(admission.Endpoint, admission.Request.UpstreamBody));
             completion = Math.Min(admission.Request.OutputTokensUpper, delivered.Tokens);
         }
-        bool settled = await spend.SettleAsync(admission, prompt, completion, flags, StatusCodes.Status200OK);
+        bool settled = await spend.SettleAsync(admission, prompt, completion, flags, StatusCodes.Status200OK, firstToken);
         if (clientAborted.IsCancellationRequested)
             return;
         if (!started)
