@@ -146,6 +146,39 @@ public sealed class RequestLogTests(NemoHostFixture fixture) : IClassFixture<Nem
     }
 
     [Fact]
+    public async Task UsageGroups_ByTeamAndModel_HaveLatencyPercentilesAndErrorRates()
+    {
+        Sent sent = await SendAsync();
+        List<JsonElement> log = await LogsAsync(sent.World.Viewer.Key, "limit=100");
+        (int status, JsonElement body, string text) = await Client.SendAsync(HttpMethod.Get, "/v1/usage?group_by=team", sent.World.Viewer.Key);
+        Assert.True(status == 200, text);
+        Dictionary<string, JsonElement> teams = body.GetProperty("data").EnumerateArray().ToDictionary(r => r.GetProperty("key").GetString()!, r => r.Clone());
+
+        foreach (Guid team in new[] { sent.World.DefaultTeamId, sent.World.TeamId })
+        {
+            JsonElement[] entries = [.. log.Where(e => e.GetProperty("team_id").GetGuid() == team)];
+            long errors = entries.Count(e => e.GetProperty("status").GetInt32() != 200);
+            long billed = entries.Length - errors;
+            JsonElement row = teams[team.ToString()];
+            Assert.Equal(billed, row.GetProperty("requests").GetInt64());
+            Assert.Equal(errors, row.GetProperty("errors").GetInt64());
+            Assert.Equal(Math.Round((decimal)errors / entries.Length, 4), row.GetProperty("error_rate").GetDecimal());
+            // Nearest-rank percentiles of the same requests' latencies, as the request log shows them.
+            long[] latencies = [.. entries.Select(e => e.GetProperty("latency_ms").GetInt64()).Order()];
+            foreach ((string name, double p) in new[] { ("latency_p50_ms", 0.5), ("latency_p95_ms", 0.95), ("latency_p99_ms", 0.99) })
+                Assert.Equal(latencies[(int)Math.Ceiling(p * latencies.Length) - 1], row.GetProperty(name).GetInt64());
+        }
+        Assert.Equal(0m, teams[sent.World.DefaultTeamId.ToString()].GetProperty("error_rate").GetDecimal());
+        Assert.True(teams[sent.World.TeamId.ToString()].GetProperty("errors").GetInt64() >= 1);
+
+        (status, body, text) = await Client.SendAsync(HttpMethod.Get, "/v1/usage?group_by=model", sent.World.Viewer.Key);
+        Assert.True(status == 200, text);
+        JsonElement mini = body.GetProperty("data").EnumerateArray().Single(r => r.GetProperty("key").GetString() == "gpt-4o-mini");
+        Assert.Equal(6, mini.GetProperty("requests").GetInt64());
+        Assert.Equal(1, mini.GetProperty("errors").GetInt64()); // the viewer's 403; the unknown model has no model
+    }
+
+    [Fact]
     public async Task ContentIsNotKept_NeitherPromptNorCompletion()
     {
         Sent sent = await SendAsync();
