@@ -50,7 +50,8 @@ public sealed class PrometheusScrapeTests
     {
         await using ClusterRig rig = await ClusterRig.StartAsync();
         NodeProcess node = await rig.StartAllInOneAsync();
-        await using PrometheusServer prometheus = await PrometheusServer.StartAsync([node.Url]);
+        string deploy = Path.Combine(NodeProcess.RepositoryRoot, "deploy");
+        await using PrometheusServer prometheus = await PrometheusServer.StartAsync([node.Url], [Path.Combine(deploy, "prometheus", "alerts.yml")]);
 
         Tenant tenant = await SendKnownMixAsync(node.Url);
 
@@ -72,6 +73,23 @@ public sealed class PrometheusScrapeTests
         Assert.True(Single(await prometheus.QueryAsync("sum(nemo_gateway_key_cache_lookups_total{result=\"hit\"})")) >= 17);
         Assert.Equal(1, Single(await prometheus.QueryAsync("max(nemo_cluster_silos)")));
         Assert.NotEmpty(await prometheus.QueryAsync("orleans_catalog_activations"));
+
+        // The shipped alert rules and Grafana dashboard name only series this node exports (a counter of
+        // failures appears with the first failure), and every rule evaluates.
+        string shipped = await File.ReadAllTextAsync(Path.Combine(deploy, "prometheus", "alerts.yml"))
+            + await File.ReadAllTextAsync(Path.Combine(deploy, "grafana", "nemo-dashboard.json"));
+        string[] names = [.. System.Text.RegularExpressions.Regex.Matches(shipped, @"\b(?:nemo|orleans)_[a-z0-9_]+").Select(m => m.Value).Distinct()
+            .Where(n => n is not "nemo_ledger_batch_failures_total")];
+        Assert.True(names.Length >= 15, string.Join(", ", names));
+        foreach (string name in names)
+            Assert.True((await prometheus.QueryAsync($"count({{__name__=~\"{name}(_bucket|_count)?\"}})")).Count == 1, $"{name} is used by deploy/ but not exported");
+        List<(string Name, string Health, string? Error, string? State)> rules = [];
+        await Admin.Eventually.TrueAsync(async () => (rules = await prometheus.RulesAsync()).Count > 0 && rules.All(r => r.Health != "unknown"),
+            "every alert rule has been evaluated");
+        Assert.Equal(10, rules.Count);
+        Assert.All(rules, r => Assert.True(r.Health == "ok", $"{r.Name}: {r.Health} {r.Error}"));
+        Assert.Equal("inactive", rules.Single(r => r.Name == "NemoHighErrorRate").State);
+        Assert.NotEqual("inactive", rules.Single(r => r.Name == "NemoSiloCountLow").State); // one silo of the 3 expected
     }
 
     [Fact]

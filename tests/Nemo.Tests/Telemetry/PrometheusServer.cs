@@ -25,17 +25,26 @@ public sealed class PrometheusServer : IAsyncDisposable
 
     public string Url { get; }
 
-    public static async Task<PrometheusServer> StartAsync(IEnumerable<string> nodeUrls)
+    /// <param name="ruleFiles">Alerting rule files to load (copied next to the configuration).</param>
+    public static async Task<PrometheusServer> StartAsync(IEnumerable<string> nodeUrls, IEnumerable<string>? ruleFiles = null)
     {
         string binary = FindBinary() ?? throw new InvalidOperationException(
             "The prometheus binary is not on PATH. ./nemo test installs it (apt-get install prometheus); install it by hand to run this test alone.");
         string directory = Directory.CreateTempSubdirectory("nemo-prometheus-").FullName;
         string targets = string.Join(", ", nodeUrls.Select(u => "'" + new Uri(u).Authority + "'"));
         string config = Path.Combine(directory, "prometheus.yml");
+        var rules = new List<string>();
+        foreach (string file in ruleFiles ?? [])
+        {
+            string copy = Path.Combine(directory, "rules-" + rules.Count + "-" + Path.GetFileName(file));
+            File.Copy(file, copy);
+            rules.Add("'" + copy + "'");
+        }
         await File.WriteAllTextAsync(config, $"""
             global:
               scrape_interval: 1s
               evaluation_interval: 1s
+            rule_files: [{string.Join(", ", rules)}]
             scrape_configs:
               - job_name: nemo
                 scrape_interval: 1s
@@ -128,6 +137,19 @@ public sealed class PrometheusServer : IAsyncDisposable
         }
         while (clock.Elapsed < TimeSpan.FromSeconds(timeoutSeconds));
         return last;
+    }
+
+    /// <summary>Every loaded rule: its name, health (ok, unknown before its first evaluation, err), last error and state.</summary>
+    public async Task<List<(string Name, string Health, string? Error, string? State)>> RulesAsync()
+    {
+        using HttpResponseMessage response = await _http.GetAsync("/api/v1/rules");
+        string body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, body);
+        using JsonDocument json = JsonDocument.Parse(body);
+        return [.. json.RootElement.GetProperty("data").GetProperty("groups").EnumerateArray()
+            .SelectMany(g => g.GetProperty("rules").EnumerateArray())
+            .Select(r => (r.GetProperty("name").GetString()!, r.GetProperty("health").GetString()!,
+                r.TryGetProperty("lastError", out JsonElement e) ? e.GetString() : null, r.TryGetProperty("state", out JsonElement st) ? st.GetString() : null))];
     }
 
     public string Log()
