@@ -42,6 +42,7 @@ internal sealed partial class SpendRecorder(OrganizationCalls cluster, NemoMetri
             await cluster.SettleAsync(request, CancellationToken.None);
             metrics.Settled(time.GetElapsedTime(settling));
             metrics.Usage(admission.Model, promptTokens, completionTokens, cost);
+            LogSettled(admission.RequestId, admission.Model.Name, promptTokens, completionTokens, cost);
             return true;
         }
         catch (ClusterUnavailableException ex)
@@ -63,6 +64,9 @@ internal sealed partial class SpendRecorder(OrganizationCalls cluster, NemoMetri
             LogReleaseFailed(ex, admission.RequestId);
         }
     }
+
+    [LoggerMessage(EventId = 7003, Level = LogLevel.Debug, Message = "Settled request {RequestId} ({Model}): {PromptTokens} + {CompletionTokens} tokens, {CostNanos} nano-dollars")]
+    private partial void LogSettled(Guid requestId, string model, long promptTokens, long completionTokens, long costNanos);
 
     [LoggerMessage(EventId = 7001, Level = LogLevel.Error, Message = "Settle of request {RequestId} could not be made durable; the response is withheld and the reservation will expire")]
     private partial void LogSettleFailed(Exception exception, Guid requestId);
