@@ -83,7 +83,7 @@ public static class ServiceDefaultsExtensions
                     logs.IncludeScopes = true;
                     logs.IncludeFormattedMessage = true;
                 })
-                .UseOtlpExporter(endpoint.Port == 4318 ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc, endpoint);
+                .UseOtlpExporter(telemetry.OtlpProtocol == "http/protobuf" ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc, endpoint);
         }
     }
 

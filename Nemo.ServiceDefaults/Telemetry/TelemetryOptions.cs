@@ -17,6 +17,12 @@ public sealed class TelemetryOptions
     /// </summary>
     public string? OtlpEndpoint { get; set; }
 
+    /// <summary>
+    /// How to talk to <see cref="OtlpEndpoint"/>: <c>grpc</c> (default, usually port 4317) or
+    /// <c>http/protobuf</c> (usually port 4318). The standard <c>OTEL_EXPORTER_OTLP_PROTOCOL</c> is honoured too.
+    /// </summary>
+    public string OtlpProtocol { get; set; } = "grpc";
+
     /// <summary>The share of new traces recorded, 0 to 1 (default 1). A request whose caller sent a sampled <c>traceparent</c> is always recorded.</summary>
     public double TraceSampleRatio { get; set; } = 1.0;
 

@@ -13,6 +13,8 @@ internal sealed class TelemetryOptionsValidator : IValidateOptions<TelemetryOpti
         if (!string.IsNullOrWhiteSpace(options.OtlpEndpoint)
             && (!Uri.TryCreate(options.OtlpEndpoint, UriKind.Absolute, out Uri? uri) || uri.Scheme is not ("http" or "https")))
             errors.Add($"Nemo:Telemetry:OtlpEndpoint must be an absolute http(s) URL (currently '{options.OtlpEndpoint}').");
+        if (options.OtlpProtocol is not ("grpc" or "http/protobuf"))
+            errors.Add($"Nemo:Telemetry:OtlpProtocol must be 'grpc' or 'http/protobuf' (currently '{options.OtlpProtocol}').");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }
