@@ -65,7 +65,7 @@ internal sealed partial class SpendRecorder(OrganizationCalls cluster, NemoMetri
         }
     }
 
-    [LoggerMessage(EventId = 7003, Level = LogLevel.Debug, Message = "Settled request {RequestId} ({Model}): {PromptTokens} + {CompletionTokens} tokens, {CostNanos} nano-dollars")]
+    [LoggerMessage(EventId = 7005, Level = LogLevel.Debug, Message = "Settled request {RequestId} ({Model}): {PromptTokens} + {CompletionTokens} tokens, {CostNanos} nano-dollars")]
     private partial void LogSettled(Guid requestId, string model, long promptTokens, long completionTokens, long costNanos);
 
     [LoggerMessage(EventId = 7001, Level = LogLevel.Error, Message = "Settle of request {RequestId} could not be made durable; the response is withheld and the reservation will expire")]

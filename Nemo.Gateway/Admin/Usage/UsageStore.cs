@@ -32,7 +32,7 @@ internal sealed class UsageStore(AdminDatabase database, TimeProvider time)
                          percentile_disc(0.95) WITHIN GROUP (ORDER BY e.latency_ms) AS p95,
                          percentile_disc(0.99) WITHIN GROUP (ORDER BY e.latency_ms) AS p99
                   FROM (SELECT u.key_id, u.user_id, u.team_id, u.customer_id, u.model, u.occurred_at, u.prompt_tokens, u.completion_tokens,
-                               u.cost, u.latency_ms, false AS failed
+                               u.cost, u.latency_ms, u.status_code NOT BETWEEN 200 AND 299 AS failed
                         FROM nemo.usage_events u
                         WHERE u.organization_id = @org AND u.occurred_at >= @from AND u.occurred_at < @to AND (@key::uuid IS NULL OR u.key_id = @key)
                         UNION ALL

@@ -35,7 +35,7 @@ public sealed class JsonLogTests
         await Admin.Eventually.TrueAsync(() =>
         {
             lines = [.. node.LogTail(10_000).Split('\n').Where(l => l.Length > 0)];
-            settled = lines.Select(Parse).FirstOrDefault(j => j.ValueKind == JsonValueKind.Object && j.GetProperty("EventId").GetInt32() == 7003);
+            settled = lines.Select(Parse).FirstOrDefault(j => j.ValueKind == JsonValueKind.Object && j.GetProperty("EventId").GetInt32() == 7005);
             return Task.FromResult(settled.ValueKind == JsonValueKind.Object);
         }, "the settle's log line is written");
 

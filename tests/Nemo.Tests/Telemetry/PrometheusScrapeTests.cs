@@ -103,6 +103,8 @@ public sealed class PrometheusScrapeTests
 
         Dictionary<string, double> byClass = await prometheus.WaitForAsync("sum by (status_class) (nemo_gateway_requests_total)", ExpectedByStatusClass);
         Assert.Equal(ExpectedByStatusClass, byClass);
+        // Prometheus spreads its targets' first scrapes over the interval: wait until every node has been scraped.
+        Assert.Equal(3, Single(await prometheus.WaitForAsync("count(up{job=\"nemo\"} == 1)", One(3))));
         Dictionary<string, double> up = await prometheus.QueryAsync("up{job=\"nemo\"}");
         Output.WriteLine("targets: " + string.Join(", ", up.Select(kv => $"{kv.Key} {kv.Value}")));
         Assert.Equal(3, up.Count);
