@@ -88,11 +88,23 @@ public sealed partial class OrganizationCalls
         return result;
     }
 
-    public async ValueTask<SettleOutcome> SettleAsync(SettleRequest request, CancellationToken cancellationToken)
+    public ValueTask<SettleOutcome> SettleAsync(SettleRequest request, CancellationToken cancellationToken) =>
+        EndAsync(request, static (grain, r) => grain.Settle(r), cancellationToken);
+
+    /// <summary>
+    /// After a settle that could not be confirmed: makes the request's outcome final, either the settle
+    /// (it landed: <see cref="SettleOutcome.Settled"/> or <see cref="SettleOutcome.AlreadySettled"/>) or
+    /// a zero-cost abandonment (<see cref="SettleOutcome.Abandoned"/>), retried like a settle.
+    /// </summary>
+    public ValueTask<SettleOutcome> AbandonAsync(SettleRequest request, CancellationToken cancellationToken) =>
+        EndAsync(request, static (grain, r) => grain.Abandon(r), cancellationToken);
+
+    /// <summary>A call that ends an admission, retried (a fenced activation too) until the call deadline.</summary>
+    private async ValueTask<SettleOutcome> EndAsync(SettleRequest request, Func<IOrganizationGrain, SettleRequest, Task<SettleOutcome>> call, CancellationToken cancellationToken)
     {
         SettleOutcome outcome = await InvokeAsync(request.OrganizationId, async () =>
         {
-            SettleOutcome answer = await Grain(request.OrganizationId).Settle(request);
+            SettleOutcome answer = await call(Grain(request.OrganizationId), request);
             return answer == SettleOutcome.Fenced ? throw new FencedException() : answer;
         }, cancellationToken);
         _inFlight.Done(request.RequestId);
@@ -126,6 +138,10 @@ public sealed partial class OrganizationCalls
             LogReassertFailed(ex, organizationId);
         }
     }
+
+    /// <summary>The models a key may use (its organization's, team's and own allow-lists intersected); null = every model.</summary>
+    public ValueTask<string[]?> GetAllowedModelsAsync(Guid organizationId, Guid teamId, Guid keyId, CancellationToken cancellationToken) =>
+        InvokeAsync(organizationId, () => Grain(organizationId).GetAllowedModels(teamId, keyId), cancellationToken);
 
     public ValueTask<CreditsView> GetCreditsAsync(Guid organizationId, CancellationToken cancellationToken) =>
         InvokeAsync(organizationId, () => Grain(organizationId).GetCredits(), cancellationToken);

@@ -16,6 +16,7 @@ using Nemo.Persistence.Fencing;
 using Orleans.Configuration;
 using Orleans;
 using Orleans.Hosting;
+using Orleans.Serialization;
 
 namespace Nemo.Cluster.Hosting;
 
@@ -117,6 +118,10 @@ public static class ClusterHostingExtensions
         });
         silo.AddPlacementDirector<OrganizationPlacement, OrganizationPlacementDirector>();
         silo.AddActivityPropagation(); // one trace per request: gateway → grain call → ledger
+        // A grain's database error must reach a remote caller as what it is (a DbException, which
+        // callers retry until CallDeadline). Orleans serializes only exceptions of the namespaces it
+        // knows; any other arrives as CodecNotFoundException, which nobody retries.
+        silo.Services.Configure<ExceptionSerializationOptions>(o => o.SupportedNamespacePrefixes.Add("Npgsql"));
         return silo;
     }
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Nemo.Cluster.Calls;
 using Nemo.Gateway.Errors;
 using Nemo.Gateway.Keys;
 using Nemo.Gateway.Providers;
@@ -16,13 +17,13 @@ internal static class LlmApi
         app.MapPost("/v1/chat/completions", (HttpContext context, ProxyHandler proxy) => proxy.HandleAsync(context, LlmEndpoint.ChatCompletions));
         app.MapPost("/v1/completions", (HttpContext context, ProxyHandler proxy) => proxy.HandleAsync(context, LlmEndpoint.Completions));
         app.MapPost("/v1/embeddings", (HttpContext context, ProxyHandler proxy) => proxy.HandleAsync(context, LlmEndpoint.Embeddings));
-        app.MapGet("/v1/models", (HttpContext context, KeyAuthenticator keys, ModelCatalog catalog) => ListModelsAsync(context, keys, catalog, null));
-        app.MapGet("/v1/models/{model}", (HttpContext context, string model, KeyAuthenticator keys, ModelCatalog catalog) => ListModelsAsync(context, keys, catalog, model));
+        app.MapGet("/v1/models", (HttpContext context, KeyAuthenticator keys, ModelCatalog catalog, OrganizationCalls cluster) => ListModelsAsync(context, keys, catalog, cluster, null));
+        app.MapGet("/v1/models/{model}", (HttpContext context, string model, KeyAuthenticator keys, ModelCatalog catalog, OrganizationCalls cluster) => ListModelsAsync(context, keys, catalog, cluster, model));
         return app;
     }
 
-    /// <summary>The models this key may use: today every model of the catalog.</summary>
-    private static async Task ListModelsAsync(HttpContext context, KeyAuthenticator keys, ModelCatalog catalog, string? single)
+    /// <summary>The models this key may use: the catalog's, within the organization's, team's and key's allow-lists.</summary>
+    private static async Task ListModelsAsync(HttpContext context, KeyAuthenticator keys, ModelCatalog catalog, OrganizationCalls cluster, string? single)
     {
         context.Response.Headers["x-nemo-request-id"] = Guid.CreateVersion7().ToString();
         (KeyEntry? key, OpenAIError error) = await keys.AuthenticateAsync(context);
@@ -32,7 +33,18 @@ internal static class LlmApi
             return;
         }
         context.Response.Headers["x-nemo-org-id"] = key.OrganizationId.ToString();
-        if (single is not null && !catalog.TryFind(single, out _))
+        string[]? allowed;
+        try
+        {
+            allowed = await cluster.GetAllowedModelsAsync(key.OrganizationId, key.TeamId, key.KeyId, context.RequestAborted);
+        }
+        catch (ClusterUnavailableException)
+        {
+            await OpenAIError.Unavailable("The model list could not be read (no silo answered); retry.").WriteAsync(context.Response);
+            return;
+        }
+        bool Allowed(string model) => allowed is null || allowed.Contains(model, StringComparer.Ordinal);
+        if (single is not null && (!catalog.TryFind(single, out _) || !Allowed(single)))
         {
             await OpenAIError.NotFound($"The model '{single}' does not exist or you do not have access to it.", "model_not_found", "model").WriteAsync(context.Response);
             return;
@@ -44,7 +56,7 @@ internal static class LlmApi
             writer.WriteStartObject();
             writer.WriteString("object", "list");
             writer.WriteStartArray("data");
-            foreach (CatalogModel model in catalog.Models.OrderBy(m => m.Name, StringComparer.Ordinal))
+            foreach (CatalogModel model in catalog.Models.Where(m => Allowed(m.Name)).OrderBy(m => m.Name, StringComparer.Ordinal))
                 WriteModel(writer, model);
             writer.WriteEndArray();
             writer.WriteEndObject();

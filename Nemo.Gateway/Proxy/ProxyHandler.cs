@@ -218,9 +218,10 @@ internal sealed class ProxyHandler(
             prompt = Math.Min(admission.Request.PromptTokensUpper, tokens.CountPrompt(admission.Endpoint, admission.Request.UpstreamBody));
             completion = Math.Min(admission.Request.OutputTokensUpper, TokenCounter.CountOutput(payload));
         }
-        if (!await spend.SettleAsync(admission, prompt, completion, flags, StatusCodes.Status200OK))
+        SettleResult settled = await spend.SettleAsync(admission, prompt, completion, flags, StatusCodes.Status200OK);
+        if (settled != SettleResult.Billed)
         {
-            await OpenAIError.Unavailable("The response could not be delivered because its usage could not be recorded; retry the request.").WriteAsync(response);
+            await SettleFailure.Error(settled, stream: false).WriteAsync(response);
             return;
         }
         response.StatusCode = StatusCodes.Status200OK;

@@ -8,11 +8,14 @@ namespace Nemo.Gateway.Proxy;
 /// <summary>
 /// Settles or releases an admission through the cluster. A settle is retried (by the cluster client,
 /// idempotent by request id) until acknowledged or the call deadline passes; the caller completes the
-/// response to its client only when this returns true.
+/// response to its client only when it is <see cref="SettleResult.Billed"/>. A settle that could not be
+/// confirmed is then decided by abandoning the request (a zero-cost event under the same request id), so
+/// that a client told "not billed, retry" is never billed later.
 /// </summary>
 internal sealed partial class SpendRecorder(OrganizationCalls cluster, NemoMetrics metrics, TimeProvider time, ILogger<SpendRecorder> logger)
 {
-    public async Task<bool> SettleAsync(Admission admission, long promptTokens, long completionTokens, UsageFlags flags, int statusCode, TimeSpan? firstToken = null)
+    public async Task<SettleResult> SettleAsync(Admission admission, long promptTokens, long completionTokens, UsageFlags flags, int statusCode,
+        TimeSpan? firstToken = null)
     {
         // The reservation's token bounds are true upper bounds (docs/ARCHITECTURE.md, "Money"): a provider claiming more
         // (10^12 tokens) must not lock the organization out of its TPM limit for months.
@@ -39,17 +42,32 @@ internal sealed partial class SpendRecorder(OrganizationCalls cluster, NemoMetri
         long settling = time.GetTimestamp();
         try
         {
-            await cluster.SettleAsync(request, CancellationToken.None);
+            SettleOutcome settled = await cluster.SettleAsync(request, CancellationToken.None);
             metrics.Settled(time.GetElapsedTime(settling));
-            metrics.Usage(admission.Model, promptTokens, completionTokens, cost);
-            LogSettled(admission.RequestId, admission.Model.Name, promptTokens, completionTokens, cost);
-            return true;
+            return settled == SettleOutcome.Abandoned ? SettleResult.NotBilled : Billed(admission, promptTokens, completionTokens, cost);
         }
         catch (ClusterUnavailableException ex)
         {
             LogSettleFailed(ex, admission.RequestId);
-            return false;
         }
+        try
+        {
+            SettleOutcome decided = await cluster.AbandonAsync(request, CancellationToken.None);
+            LogDecided(admission.RequestId, decided);
+            return decided == SettleOutcome.Abandoned ? SettleResult.NotBilled : Billed(admission, promptTokens, completionTokens, cost);
+        }
+        catch (ClusterUnavailableException ex)
+        {
+            LogOutcomeUnknown(ex, admission.RequestId);
+            return SettleResult.Unknown;
+        }
+    }
+
+    private SettleResult Billed(Admission admission, long promptTokens, long completionTokens, long cost)
+    {
+        metrics.Usage(admission.Model, promptTokens, completionTokens, cost);
+        LogSettled(admission.RequestId, admission.Model.Name, promptTokens, completionTokens, cost);
+        return SettleResult.Billed;
     }
 
     /// <summary>Gives the reservation back (no tokens were produced). If that fails, the reservation expires instead.</summary>
@@ -68,8 +86,14 @@ internal sealed partial class SpendRecorder(OrganizationCalls cluster, NemoMetri
     [LoggerMessage(EventId = 7005, Level = LogLevel.Debug, Message = "Settled request {RequestId} ({Model}): {PromptTokens} + {CompletionTokens} tokens, {CostNanos} nano-dollars")]
     private partial void LogSettled(Guid requestId, string model, long promptTokens, long completionTokens, long costNanos);
 
-    [LoggerMessage(EventId = 7001, Level = LogLevel.Error, Message = "Settle of request {RequestId} could not be made durable; the response is withheld and the reservation will expire")]
+    [LoggerMessage(EventId = 7001, Level = LogLevel.Error, Message = "Settle of request {RequestId} could not be confirmed; abandoning it to make the outcome final")]
     private partial void LogSettleFailed(Exception exception, Guid requestId);
+
+    [LoggerMessage(EventId = 7003, Level = LogLevel.Warning, Message = "Request {RequestId} decided after an unconfirmed settle: {Outcome}")]
+    private partial void LogDecided(Guid requestId, SettleOutcome outcome);
+
+    [LoggerMessage(EventId = 7004, Level = LogLevel.Error, Message = "Neither the settle nor the abandonment of request {RequestId} could be confirmed; the client is told the outcome is unknown, and the reservation expires into an unsettled record unless the settle lands")]
+    private partial void LogOutcomeUnknown(Exception exception, Guid requestId);
 
     [LoggerMessage(EventId = 7002, Level = LogLevel.Warning, Message = "Release of request {RequestId} failed; the reservation will expire instead")]
     private partial void LogReleaseFailed(Exception exception, Guid requestId);

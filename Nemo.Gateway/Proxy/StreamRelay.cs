@@ -142,28 +142,28 @@ internal sealed class StreamRelay(UpstreamHttp upstream, SpendRecorder spend, To
             prompt = Math.Min(admission.Request.PromptTokensUpper, tokens.CountPrompt(admission.Endpoint, admission.Request.UpstreamBody));
             completion = Math.Min(admission.Request.OutputTokensUpper, delivered.Tokens);
         }
-        bool settled = await spend.SettleAsync(admission, prompt, completion, flags, StatusCodes.Status200OK, firstToken);
+        SettleResult settled = await spend.SettleAsync(admission, prompt, completion, flags, StatusCodes.Status200OK, firstToken);
         if (clientAborted.IsCancellationRequested)
             return;
         if (!started)
         {
-            if (!settled)
+            if (settled != SettleResult.Billed)
             {
-                await OpenAIError.Unavailable("The response could not be delivered because its usage could not be recorded; retry the request.").WriteAsync(response);
+                await SettleFailure.Error(settled, stream: false).WriteAsync(response);
                 return;
             }
             StartResponse(response);
         }
         try
         {
-            if (settled && complete)
+            if (settled == SettleResult.Billed && complete)
             {
                 writer.Write(Done);
             }
             else
             {
-                OpenAIError error = !settled
-                    ? OpenAIError.Unavailable("The stream could not be completed because its usage could not be recorded.")
+                OpenAIError error = settled != SettleResult.Billed
+                    ? SettleFailure.Error(settled, stream: true)
                     : UpstreamCall.BodyFailed(admission, deadline, charged: true);
                 writer.Write(DataPrefix);
                 writer.Write(error.ToJson());

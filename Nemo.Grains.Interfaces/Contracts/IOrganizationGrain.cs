@@ -24,9 +24,24 @@ public interface IOrganizationGrain : IGrainWithGuidKey
     [Alias("settle")]
     Task<SettleOutcome> Settle(SettleRequest request);
 
+    /// <summary>
+    /// Decides a request whose settle could not be confirmed in time, so that the client's answer is
+    /// final: waits for a settle of it still in flight here, then writes a zero-cost usage event flagged
+    /// <see cref="UsageFlags.Abandoned"/> under the same request id. The ledger keeps one event per
+    /// request id, so exactly one of the two lands: <see cref="SettleOutcome.Abandoned"/> means nothing
+    /// was or ever will be billed; <see cref="SettleOutcome.Settled"/> or
+    /// <see cref="SettleOutcome.AlreadySettled"/> means the real settle is durable.
+    /// </summary>
+    [Alias("abandon")]
+    Task<SettleOutcome> Abandon(SettleRequest request);
+
     /// <summary>Gives a reservation back (no tokens were produced); found by request id alone.</summary>
     [Alias("release")]
     Task<bool> Release(Guid requestId);
+
+    /// <summary>The models a key of this team may use: the intersection of the organization's, team's and key's allow-lists; null = every model.</summary>
+    [Alias("allowed-models")]
+    Task<string[]?> GetAllowedModels(Guid teamId, Guid keyId);
 
     [Alias("credits")]
     Task<CreditsView> GetCredits();

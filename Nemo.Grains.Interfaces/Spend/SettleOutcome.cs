@@ -9,4 +9,7 @@ public enum SettleOutcome
     AlreadySettled = 1,
     /// <summary>The activation asked was fenced by a newer one; nothing was written: retry.</summary>
     Fenced = 2,
+
+    /// <summary>The request is recorded as abandoned (a zero-cost event): it is never billed.</summary>
+    Abandoned = 3,
 }

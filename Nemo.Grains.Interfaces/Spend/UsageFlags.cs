@@ -17,4 +17,10 @@ public enum UsageFlags
     TokensCapped = 16,
     /// <summary>The provider sent usage that could not be trusted (a fraction, a negative, a duplicate, a missing count); treated as not reported.</summary>
     UsageUnreadable = 32,
+
+    /// <summary>
+    /// The settle could not be confirmed before the client had to be answered, so the request was
+    /// recorded at zero cost and the client told it was not billed; the tokens are what was served.
+    /// </summary>
+    Abandoned = 64,
 }

@@ -11,9 +11,11 @@ public sealed record ApiKeyRecord(
     KeyStatus Status,
     DateTimeOffset? ExpiresAt,
     long? Rpm,
-    long? Tpm);
+    long? Tpm,
+    IReadOnlyList<string>? Models = null);
 
-public sealed record TeamRecord(Guid Id, Guid OrganizationId, bool Active, long? Rpm, long? Tpm);
+/// <param name="Models">The team's model allow-list; null allows every model.</param>
+public sealed record TeamRecord(Guid Id, Guid OrganizationId, bool Active, long? Rpm, long? Tpm, IReadOnlyList<string>? Models = null);
 
 public sealed record OrganizationRecord(
     Guid Id,
@@ -22,7 +24,8 @@ public sealed record OrganizationRecord(
     long PurchasedNanos,
     long? Rpm,
     long? Tpm,
-    IReadOnlyList<BudgetScope> Budgets);
+    IReadOnlyList<BudgetScope> Budgets,
+    IReadOnlyList<string>? Models = null);
 
 public sealed record BudgetRecord(
     Guid OrganizationId,

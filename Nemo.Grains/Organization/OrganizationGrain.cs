@@ -201,7 +201,26 @@ internal sealed partial class OrganizationGrain : Grain, IOrganizationGrain
         return _book.Reserve(request, scopes, _time.GetUtcNow() + _spend.ReservationTtl);
     }
 
-    public async Task<SettleOutcome> Settle(SettleRequest request)
+    public Task<SettleOutcome> Settle(SettleRequest request) => SettleOnceAsync(request, abandoning: false);
+
+    public async Task<SettleOutcome> Abandon(SettleRequest request)
+    {
+        // A settle of this request still in flight here decides first: its append may yet commit.
+        if (_settling.TryGetValue(request.RequestId, out Task<SettleOutcome>? inFlight))
+        {
+            try
+            {
+                return await inFlight;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // It failed, yet may have committed (its answer lost): the abandonment's append finds out.
+            }
+        }
+        return await SettleOnceAsync(request with { Cost = 0, Flags = request.Flags | UsageFlags.Abandoned, StatusCode = 503 }, abandoning: true);
+    }
+
+    private async Task<SettleOutcome> SettleOnceAsync(SettleRequest request, bool abandoning)
     {
         if (_settling.TryGetValue(request.RequestId, out Task<SettleOutcome>? inFlight))
             return await inFlight; // a retry racing its first attempt: one outcome for both
@@ -209,7 +228,7 @@ internal sealed partial class OrganizationGrain : Grain, IOrganizationGrain
         _settling[request.RequestId] = done.Task;
         try
         {
-            SettleOutcome outcome = await SettleCoreAsync(request);
+            SettleOutcome outcome = await SettleCoreAsync(request, abandoning);
             done.TrySetResult(outcome);
             return outcome;
         }
@@ -225,7 +244,7 @@ internal sealed partial class OrganizationGrain : Grain, IOrganizationGrain
         }
     }
 
-    private async Task<SettleOutcome> SettleCoreAsync(SettleRequest request)
+    private async Task<SettleOutcome> SettleCoreAsync(SettleRequest request, bool abandoning)
     {
         if (_lease is null || _lease.Fenced)
         {
@@ -250,12 +269,26 @@ internal sealed partial class OrganizationGrain : Grain, IOrganizationGrain
                 // reservation (if re-presented) goes.
                 _book.Release(request.RequestId);
                 return SettleOutcome.AlreadySettled;
+            case AppendOutcome.DuplicateThisEpoch when abandoning:
+                // An earlier attempt committed, its answer lost, and its cost isn't known here: the
+                // next activation loads it from the ledger.
+                _book.Release(request.RequestId);
+                DeactivateOnIdle();
+                return SettleOutcome.AlreadySettled;
             case AppendOutcome.DuplicateThisEpoch:
                 // An earlier attempt of this activation committed but never reached memory (its answer
                 // was lost): charge it now, exactly once, if its reservation is still held.
                 if (_book.HeldScopes(request.RequestId) is { } heldScopes)
                     _book.Charge(charge, heldScopes);
                 return SettleOutcome.AlreadySettled;
+        }
+        if (abandoning)
+        {
+            // The zero-cost event holds the request id: no settle of it can land any more.
+            _book.Release(request.RequestId);
+            if (_recovering)
+                _settledHere.Add(request.RequestId);
+            return SettleOutcome.Abandoned;
         }
         SpendScope[] scopes = _book.HeldScopes(request.RequestId)
             ?? await _book.ScopesAsync(request.TeamId, request.KeyId, request.CustomerId, CancellationToken.None);
@@ -267,6 +300,9 @@ internal sealed partial class OrganizationGrain : Grain, IOrganizationGrain
     }
 
     public Task<bool> Release(Guid requestId) => Task.FromResult(_book.Release(requestId));
+
+    public async Task<string[]?> GetAllowedModels(Guid teamId, Guid keyId) =>
+        SpendBook.AllowedModels(await _book.ScopesAsync(teamId, keyId, null, CancellationToken.None)) is { } allowed ? [.. allowed] : null;
 
     public Task<CreditsView> GetCredits() => Task.FromResult(_book.Organization.Credits);
 

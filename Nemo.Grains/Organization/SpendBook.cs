@@ -97,7 +97,7 @@ internal sealed class SpendBook(Guid organizationId, ISpendStore store, TimeProv
         RateLimitSnapshot limits = default;
         for (int i = 0; i < scopes.Length; i++)
         {
-            ScopeDecision decision = scopes[i].TryReserve(reservation);
+            ScopeDecision decision = scopes[i].TryReserve(reservation, request.Model);
             limits = limits.Merge(decision.RateLimits);
             if (!decision.Admitted)
             {
@@ -109,6 +109,18 @@ internal sealed class SpendBook(Guid organizationId, ISpendStore store, TimeProv
         _held.Add(request.RequestId, new Held(new HeldReservation(request.RequestId, request.TeamId, request.KeyId, request.CustomerId,
             request.CostUpperBound, request.TokenEstimate, expiresAt), scopes));
         return AuthorizeResult.Admit(limits);
+    }
+
+    /// <summary>The intersection of the scopes' model allow-lists, in the first list's order; null when none has one.</summary>
+    public static IReadOnlyList<string>? AllowedModels(SpendScope[] scopes)
+    {
+        IReadOnlyList<string>? effective = null;
+        foreach (SpendScope scope in scopes)
+        {
+            if (scope.AllowedModels is { } allowed)
+                effective = effective is null ? [.. allowed.Distinct(StringComparer.Ordinal)] : [.. effective.Where(m => allowed.Contains(m, StringComparer.Ordinal))];
+        }
+        return effective;
     }
 
     /// <summary>Holds a reservation without checks (handed over by the previous activation, or re-presented by a gateway).</summary>

@@ -15,6 +15,8 @@ internal sealed class KeyScope(TimeProvider time) : SpendScope(time)
 
     protected override string ScopeName => "key";
 
+    public override IReadOnlyList<string>? AllowedModels => _record?.Models;
+
     public void Apply(ApiKeyRecord? record)
     {
         _record = record;

@@ -22,6 +22,8 @@ internal sealed class OrganizationScope(TimeProvider time) : SpendScope(time)
 
     public bool Exists => _record is not null;
 
+    public override IReadOnlyList<string>? AllowedModels => _record?.Models;
+
     public void Apply(OrganizationRecord? record)
     {
         _record = record;

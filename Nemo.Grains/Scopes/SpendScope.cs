@@ -35,6 +35,9 @@ internal abstract class SpendScope
 
     protected abstract string ScopeName { get; }
 
+    /// <summary>The scope's model allow-list (public model names); null allows every model.</summary>
+    public virtual IReadOnlyList<string>? AllowedModels => null;
+
     /// <summary>The scope's own checks (status, role, credits, limit). Must not change state.</summary>
     protected abstract ScopeDecision Check(Reservation reservation);
 
@@ -43,12 +46,15 @@ internal abstract class SpendScope
 
     public bool Holds(Guid requestId) => _reservations.ContainsKey(requestId);
 
-    public ScopeDecision TryReserve(Reservation reservation)
+    public ScopeDecision TryReserve(Reservation reservation, string model)
     {
         if (_reservations.ContainsKey(reservation.RequestId))
             return ScopeDecision.Admit(Limits.Snapshot()); // a retried authorize: already held
 
         ScopeDecision check = Check(reservation);
+        if (check.Admitted && AllowedModels is { } allowed && !allowed.Contains(model, StringComparer.Ordinal))
+            check = ScopeDecision.Refuse(AuthorizeOutcome.Forbidden, "model_not_allowed",
+                $"The model '{model}' is not allowed for this {ScopeName}. GET /v1/models lists the models this key may use.");
         if (!check.Admitted)
             return check with { RateLimits = Limits.Snapshot() };
 

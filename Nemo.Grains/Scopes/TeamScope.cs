@@ -10,6 +10,8 @@ internal sealed class TeamScope(TimeProvider time) : SpendScope(time)
 
     protected override string ScopeName => "team";
 
+    public override IReadOnlyList<string>? AllowedModels => _record?.Models;
+
     public void Apply(TeamRecord? record)
     {
         _record = record;

@@ -12,7 +12,7 @@ internal sealed class PostgresSpendStore(NemoDatabase database) : ISpendStore
     {
         await using NpgsqlCommand command = database.DataSource.CreateCommand(
             """
-            SELECT k.id, k.organization_id, k.team_id, k.user_id, coalesce(m.role, 'member'), k.status, k.expires_at, k.rpm, k.tpm
+            SELECT k.id, k.organization_id, k.team_id, k.user_id, coalesce(m.role, 'member'), k.status, k.expires_at, k.rpm, k.tpm, k.models
             FROM nemo.api_keys k LEFT JOIN nemo.memberships m ON m.user_id = k.user_id AND m.organization_id = k.organization_id
             WHERE k.id = @id AND k.organization_id = @org
             """);
@@ -28,26 +28,28 @@ internal sealed class PostgresSpendStore(NemoDatabase database) : ISpendStore
             TenancyNames.ParseKeyStatus(reader.GetString(5)),
             reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6),
             reader.IsDBNull(7) ? null : reader.GetInt64(7),
-            reader.IsDBNull(8) ? null : reader.GetInt64(8));
+            reader.IsDBNull(8) ? null : reader.GetInt64(8),
+            reader.IsDBNull(9) ? null : reader.GetFieldValue<string[]>(9));
     }
 
     public async Task<TeamRecord?> LoadTeamAsync(Guid organizationId, Guid teamId, CancellationToken cancellationToken)
     {
         await using NpgsqlCommand command = database.DataSource.CreateCommand(
-            "SELECT id, organization_id, status = 'active', rpm, tpm FROM nemo.teams WHERE id = @id AND organization_id = @org");
+            "SELECT id, organization_id, status = 'active', rpm, tpm, models FROM nemo.teams WHERE id = @id AND organization_id = @org");
         command.Parameters.AddWithValue("id", teamId);
         command.Parameters.AddWithValue("org", organizationId);
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
             return null;
         return new TeamRecord(reader.GetGuid(0), reader.GetGuid(1), reader.GetBoolean(2),
-            reader.IsDBNull(3) ? null : reader.GetInt64(3), reader.IsDBNull(4) ? null : reader.GetInt64(4));
+            reader.IsDBNull(3) ? null : reader.GetInt64(3), reader.IsDBNull(4) ? null : reader.GetInt64(4),
+            reader.IsDBNull(5) ? null : reader.GetFieldValue<string[]>(5));
     }
 
     public async Task<OrganizationRecord?> LoadOrganizationAsync(Guid organizationId, CancellationToken cancellationToken)
     {
         await using NpgsqlBatch batch = database.DataSource.CreateBatch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT id, plan, status = 'active', credits_purchased, rpm, tpm FROM nemo.organizations WHERE id = @org")
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT id, plan, status = 'active', credits_purchased, rpm, tpm, models FROM nemo.organizations WHERE id = @org")
         {
             Parameters = { new NpgsqlParameter("org", organizationId) },
         });
@@ -64,6 +66,7 @@ internal sealed class PostgresSpendStore(NemoDatabase database) : ISpendStore
         long purchased = reader.GetInt64(3);
         long? rpm = reader.IsDBNull(4) ? null : reader.GetInt64(4);
         long? tpm = reader.IsDBNull(5) ? null : reader.GetInt64(5);
+        string[]? models = reader.IsDBNull(6) ? null : reader.GetFieldValue<string[]>(6);
         await reader.NextResultAsync(cancellationToken);
         var budgets = new List<BudgetScope>();
         while (await reader.ReadAsync(cancellationToken))
@@ -71,7 +74,7 @@ internal sealed class PostgresSpendStore(NemoDatabase database) : ISpendStore
             BudgetScope.TryParseKind(reader.GetString(0), out BudgetScopeKind kind);
             budgets.Add(new BudgetScope(kind, reader.GetString(1)));
         }
-        return new OrganizationRecord(id, plan, active, purchased, rpm, tpm, budgets);
+        return new OrganizationRecord(id, plan, active, purchased, rpm, tpm, budgets, models);
     }
 
     public async Task<BudgetRecord?> LoadBudgetAsync(Guid organizationId, BudgetScope scope, CancellationToken cancellationToken)

@@ -272,6 +272,49 @@ internal sealed class JsonInput : IDisposable
         return true;
     }
 
+    /// <summary>Most models in one allow-list (the database's check says the same).</summary>
+    public const int MaxModels = 256;
+
+    /// <summary>
+    /// A model allow-list: absent (<paramref name="set"/> false), null (set, clears it: every model), or an
+    /// array of at most <see cref="MaxModels"/> model names that <paramref name="known"/> accepts, deduplicated.
+    /// </summary>
+    public bool OptionalModelList(string name, Func<string, bool> known, out bool set, out string[]? models, out OpenAIError error)
+    {
+        set = false;
+        models = null;
+        error = default;
+        if (!Root.TryGetProperty(name, out JsonElement element))
+            return true;
+        set = true;
+        if (element.ValueKind == JsonValueKind.Null)
+            return true;
+        if (element.ValueKind != JsonValueKind.Array || element.GetArrayLength() > MaxModels)
+        {
+            error = OpenAIError.BadRequest($"{name} must be an array of at most {MaxModels} model names, or null for every model (got {Kind(element)}).", name, "invalid_value");
+            return false;
+        }
+        var list = new List<string>();
+        foreach (JsonElement item in element.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(item.GetString()))
+            {
+                error = OpenAIError.BadRequest($"{name} must contain model names as non-empty strings (got {Kind(item)}).", name, "invalid_value");
+                return false;
+            }
+            string model = item.GetString()!;
+            if (!known(model))
+            {
+                error = OpenAIError.BadRequest($"{name}: the model '{(model.Length > 100 ? model[..100] + "…" : model)}' is not in this gateway's catalog (GET /v1/models lists it).", name, "model_not_found");
+                return false;
+            }
+            if (!list.Contains(model, StringComparer.Ordinal))
+                list.Add(model);
+        }
+        models = [.. list];
+        return true;
+    }
+
     public bool OptionalIntArray(string name, int min, int max, out int[]? values, out OpenAIError error)
     {
         values = null;

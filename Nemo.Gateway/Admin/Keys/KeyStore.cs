@@ -17,14 +17,14 @@ internal sealed class KeyStore(AdminDatabase database, TimeProvider time)
     private const string Select =
         """
         SELECT id, name, prefix, scope, team_id, user_id, status, rpm, tpm, expires_at, created_at, updated_at, revoked_at, rotated_at,
-               previous_expires_at, key_hash, previous_key_hash
+               previous_expires_at, key_hash, previous_key_hash, models
         FROM nemo.api_keys
         """;
 
     private static (KeyView View, KeyHash Hash, KeyHash? Previous) Read(NpgsqlDataReader r) => (new KeyView(
         r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetGuid(4), r.IsDBNull(5) ? null : r.GetGuid(5), r.GetString(6),
         r.IsDBNull(7) ? null : r.GetInt64(7), r.IsDBNull(8) ? null : r.GetInt64(8), Time(r, 9), r.GetFieldValue<DateTimeOffset>(10),
-        r.GetFieldValue<DateTimeOffset>(11), Time(r, 12), Time(r, 13), Time(r, 14)),
+        r.GetFieldValue<DateTimeOffset>(11), Time(r, 12), Time(r, 13), Time(r, 14), r.IsDBNull(17) ? null : r.GetFieldValue<string[]>(17)),
         KeyHash.FromBytes(r.GetFieldValue<byte[]>(15)), r.IsDBNull(16) ? null : KeyHash.FromBytes(r.GetFieldValue<byte[]>(16)));
 
     private static DateTimeOffset? Time(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetFieldValue<DateTimeOffset>(i);
@@ -96,23 +96,34 @@ internal sealed class KeyStore(AdminDatabase database, TimeProvider time)
         KeyView before = found.Value.View;
         if (before.Status == "revoked")
             return Revoked(keyId);
+        if (change is { SetModels: true, Models: { } models } && !caller.IsAtLeast(MemberRole.Admin))
+        {
+            // A member narrows their own key within the team's list; owners and admins set any list
+            // (the effective list is the intersection either way).
+            string[]? teamModels = await session.ScalarAsync<string[]?>("SELECT models FROM nemo.teams WHERE organization_id = @org AND id = @team",
+                cancellationToken, ("org", caller.OrganizationId), ("team", before.TeamId));
+            if (teamModels is not null && models.FirstOrDefault(m => !teamModels.Contains(m, StringComparer.Ordinal)) is { } outside)
+                return OpenAIError.Forbidden($"The model '{outside}' is outside your team's model list; members may only choose among the team's models.", "model_not_allowed");
+        }
         await session.ExecuteAsync(
             """
             UPDATE nemo.api_keys SET name = coalesce(@name, name),
                 status = CASE WHEN @disabled IS NULL THEN status WHEN @disabled THEN 'disabled' ELSE 'active' END,
                 rpm = CASE WHEN @set_rpm THEN @rpm ELSE rpm END, tpm = CASE WHEN @set_tpm THEN @tpm ELSE tpm END,
-                expires_at = CASE WHEN @set_expires THEN @expires ELSE expires_at END, updated_at = @now
+                expires_at = CASE WHEN @set_expires THEN @expires ELSE expires_at END,
+                models = CASE WHEN @set_models THEN @models ELSE models END, updated_at = @now
             WHERE organization_id = @org AND id = @id
             """, cancellationToken,
             ("org", caller.OrganizationId), ("id", keyId), ("name", change.Name), ("disabled", NpgsqlParameterOf(change.Disabled)),
             ("set_rpm", change.SetRpm), ("rpm", change.Rpm), ("set_tpm", change.SetTpm), ("tpm", change.Tpm),
-            ("set_expires", change.SetExpiresAt), ("expires", NpgsqlTimestamp(change.ExpiresAt)), ("now", time.GetUtcNow()));
+            ("set_expires", change.SetExpiresAt), ("expires", NpgsqlTimestamp(change.ExpiresAt)), ("now", time.GetUtcNow()),
+            ("set_models", change.SetModels), ("models", ModelListParameter.Of(change.Models)));
         KeyView after = (await FindAsync(session, caller, keyId, false, cancellationToken)).Value.View;
         KeyHash[] hashes = Hashes(found.Value.Hash, found.Value.Previous);
         foreach (KeyHash hash in hashes)
             await session.NotifyKeyAsync(hash, cancellationToken);
         await session.AuditAsync(new AuditEntry(caller.OrganizationId, caller.Actor, caller.Ip, "key.update", $"key:{keyId}",
-            new { before.Name, before.Status, before.Rpm, before.Tpm, before.ExpiresAt }, new { after.Name, after.Status, after.Rpm, after.Tpm, after.ExpiresAt }), cancellationToken);
+            new { before.Name, before.Status, before.Rpm, before.Tpm, before.ExpiresAt, before.Models }, new { after.Name, after.Status, after.Rpm, after.Tpm, after.ExpiresAt, after.Models }), cancellationToken);
         await session.CommitAsync(cancellationToken);
         return Outcome<(KeyView, KeyHash[])>.Success((after, hashes));
     }

@@ -6,7 +6,7 @@ namespace Nemo.Gateway.Admin.Keys;
 internal sealed record KeyView(
     Guid Id, string Name, string Prefix, string Scope, Guid TeamId, Guid? UserId, string Status, long? Rpm, long? Tpm,
     DateTimeOffset? ExpiresAt, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? RevokedAt, DateTimeOffset? RotatedAt,
-    DateTimeOffset? PreviousKeyExpiresAt)
+    DateTimeOffset? PreviousKeyExpiresAt, string[]? Models)
 {
     [JsonPropertyName("object")]
     public string Object => "api_key";

@@ -6,6 +6,7 @@ using Nemo.Gateway.Admin.Http;
 using Nemo.Gateway.Admin.Storage;
 using Nemo.Gateway.Errors;
 using Nemo.Gateway.Keys;
+using Nemo.Gateway.Providers;
 using Nemo.Grains.Tenancy;
 
 namespace Nemo.Gateway.Admin.Keys;
@@ -73,7 +74,7 @@ internal static class KeysApi
         return AdminJson.Created(WithSecret(view, issued.Secret));
     }
 
-    private static async Task<IResult> PatchAsync(HttpContext context, string id, KeyStore store, Propagation propagation, TimeProvider time, IOptions<AdminOptions> options)
+    private static async Task<IResult> PatchAsync(HttpContext context, string id, KeyStore store, Propagation propagation, TimeProvider time, ModelCatalog catalog, IOptions<AdminOptions> options)
     {
         AdminCaller caller = AdminCaller.Of(context);
         if (!RouteIds.TryParse(id, "key", out Guid keyId, out OpenAIError error))
@@ -84,19 +85,20 @@ internal static class KeysApi
         KeyChange change;
         using (input)
         {
-            if (!input.OnlyKnown(out error, "name", "disabled", "expires_at", "rpm", "tpm", "limits")
+            if (!input.OnlyKnown(out error, "name", "disabled", "expires_at", "rpm", "tpm", "limits", "models")
                 || !input.OptionalNonEmptyString("name", MaxName, out string? name, out error)
                 || !input.OptionalBool("disabled", out bool? disabled, out error)
                 || !input.OptionalTimestamp("expires_at", out DateTimeOffset? expiresAt, out error)
-                || !ReadLimits(input, out bool setRpm, out long? rpm, out bool setTpm, out long? tpm, out error))
+                || !ReadLimits(input, out bool setRpm, out long? rpm, out bool setTpm, out long? tpm, out error)
+                || !input.OptionalModelList("models", m => catalog.TryFind(m, out _), out bool setModels, out string[]? models, out error))
                 return error.ToResult();
             if (input.IsEmpty)
-                return OpenAIError.BadRequest("Send at least one of name, disabled, expires_at, rpm, tpm (null clears expires_at, rpm and tpm).", code: "missing_required_parameter").ToResult();
+                return OpenAIError.BadRequest("Send at least one of name, disabled, expires_at, rpm, tpm, models (null clears expires_at, rpm, tpm and models).", code: "missing_required_parameter").ToResult();
             if (input.IsNull("disabled"))
                 return OpenAIError.BadRequest("disabled must be true or false.", "disabled", "invalid_type").ToResult();
             if (expiresAt is { } expiry && expiry <= time.GetUtcNow())
                 return OpenAIError.BadRequest($"expires_at ({expiry:O}) must be in the future; to stop a key now, set disabled or revoke it.", "expires_at", "invalid_value").ToResult();
-            change = new KeyChange(name, disabled, setRpm, rpm, setTpm, tpm, input.Has("expires_at"), expiresAt);
+            change = new KeyChange(name, disabled, setRpm, rpm, setTpm, tpm, input.Has("expires_at"), expiresAt, setModels, models);
         }
         Outcome<(KeyView View, KeyHash[] Hashes)> outcome = await store.UpdateAsync(caller, keyId, change, context.RequestAborted);
         if (!outcome.Ok)

@@ -7,6 +7,7 @@ using Nemo.Gateway.Admin.Members;
 using Nemo.Gateway.Admin.Signup;
 using Nemo.Gateway.Admin.Storage;
 using Nemo.Gateway.Errors;
+using Nemo.Gateway.Providers;
 using Nemo.Gateway.Notifications;
 using Nemo.Grains.Tenancy;
 
@@ -19,7 +20,7 @@ namespace Nemo.Gateway.Admin.Organizations;
 internal static class OrganizationsApi
 {
     private static readonly string[] SettingFields =
-        ["name", "slug", "logo_url", "timezone", "data_retention_days", "data_processing", "region", "invitation_expiry_days", "webhook_url"];
+        ["name", "slug", "logo_url", "timezone", "data_retention_days", "data_processing", "region", "invitation_expiry_days", "webhook_url", "models"];
 
     public static IEndpointRouteBuilder MapNemoOrganizationsApi(this IEndpointRouteBuilder app)
     {
@@ -34,7 +35,8 @@ internal static class OrganizationsApi
     private static async Task<IResult> GetAsync(HttpContext context, OrganizationStore store) =>
         AdminJson.Ok(await store.GetAsync(AdminCaller.Of(context), context.RequestAborted));
 
-    private static async Task<IResult> PatchAsync(HttpContext context, OrganizationStore store, WebhookTargets webhooks, IOptions<AdminOptions> options)
+    private static async Task<IResult> PatchAsync(HttpContext context, OrganizationStore store, WebhookTargets webhooks, Propagation propagation, ModelCatalog catalog,
+        IOptions<AdminOptions> options)
     {
         AdminCaller caller = AdminCaller.Of(context);
         (JsonInput? input, OpenAIError error) = await JsonInput.ReadAsync(context.Request, options.Value.MaxBodyBytes);
@@ -52,7 +54,8 @@ internal static class OrganizationsApi
                 || !input.OptionalBool("data_processing", out bool? processing, out error)
                 || !input.OptionalNonEmptyString("region", 32, out string? region, out error)
                 || !input.OptionalInt("invitation_expiry_days", 1, 30, out int? invitationDays, out error)
-                || !input.OptionalString("webhook_url", 2048, out string? webhook, out error))
+                || !input.OptionalString("webhook_url", 2048, out string? webhook, out error)
+                || !input.OptionalModelList("models", m => catalog.TryFind(m, out _), out bool setModels, out string[]? models, out error))
                 return error.ToResult();
             if (input.IsEmpty)
                 return OpenAIError.BadRequest($"Send at least one of {string.Join(", ", SettingFields)}.", code: "missing_required_parameter").ToResult();
@@ -71,10 +74,14 @@ internal static class OrganizationsApi
                 return OpenAIError.BadRequest($"region must be one of {string.Join(", ", options.Value.Regions)} (got '{region}').", "region", "invalid_value").ToResult();
             change = new SettingsChange(name, slug, logo is { Length: > 0 } ? logo : null, input.Has("logo_url") && logo is not { Length: > 0 },
                 timezone, retention, processing, region, invitationDays,
-                webhook is { Length: > 0 } ? webhook : null, input.Has("webhook_url") && webhook is not { Length: > 0 });
+                webhook is { Length: > 0 } ? webhook : null, input.Has("webhook_url") && webhook is not { Length: > 0 }, setModels, models);
         }
         Outcome<OrganizationView> outcome = await store.UpdateAsync(caller, change, context.RequestAborted);
-        return outcome.Ok ? AdminJson.Ok(outcome.Value!) : outcome.Error.ToResult();
+        if (!outcome.Ok)
+            return outcome.Error.ToResult();
+        if (change.SetModels)
+            await propagation.OrganizationAsync(caller.OrganizationId, CancellationToken.None);
+        return AdminJson.Ok(outcome.Value!);
     }
 
     private static async Task<IResult> DeleteAsync(HttpContext context, OrganizationStore store, Propagation propagation, IOptions<AdminOptions> options)

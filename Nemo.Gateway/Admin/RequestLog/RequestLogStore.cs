@@ -68,6 +68,7 @@ internal sealed class RequestLogStore(AdminDatabase database, TimeProvider time)
     [
         (UsageFlags.Estimated, "estimated"), (UsageFlags.StreamCut, "stream_cut"), (UsageFlags.ClientAborted, "client_aborted"),
         (UsageFlags.CostCapped, "cost_capped"), (UsageFlags.TokensCapped, "tokens_capped"), (UsageFlags.UsageUnreadable, "usage_unreadable"),
+        (UsageFlags.Abandoned, "abandoned"),
     ];
 
     internal static string[] FlagNames(UsageFlags flags) => flags == UsageFlags.None ? [] : Names.Where(n => flags.HasFlag(n.Flag)).Select(n => n.Name).ToArray();

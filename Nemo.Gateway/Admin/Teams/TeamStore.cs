@@ -20,13 +20,13 @@ internal sealed class TeamStore(AdminDatabase database, TimeProvider time)
         SELECT t.id, t.name, t.is_default, t.status, t.rpm, t.tpm,
                (SELECT count(*) FROM nemo.memberships m WHERE m.team_id = t.id),
                (SELECT count(*) FROM nemo.api_keys k WHERE k.team_id = t.id AND k.status <> 'revoked'),
-               t.created_at
+               t.created_at, t.models
         FROM nemo.teams t
         """;
 
     private static TeamView Read(NpgsqlDataReader r) => new(
         r.GetGuid(0), r.GetString(1), r.GetBoolean(2), r.GetString(3), r.IsDBNull(4) ? null : r.GetInt64(4), r.IsDBNull(5) ? null : r.GetInt64(5),
-        r.GetInt64(6), r.GetInt64(7), r.GetFieldValue<DateTimeOffset>(8));
+        r.GetInt64(6), r.GetInt64(7), r.GetFieldValue<DateTimeOffset>(8), r.IsDBNull(9) ? null : r.GetFieldValue<string[]>(9));
 
     public async Task<List<TeamView>> ListAsync(Guid organizationId, CancellationToken cancellationToken)
     {
@@ -70,11 +70,13 @@ internal sealed class TeamStore(AdminDatabase database, TimeProvider time)
             await session.ExecuteAsync(
                 """
                 UPDATE nemo.teams SET name = coalesce(@name, name), status = coalesce(@status, status),
-                    rpm = CASE WHEN @set_rpm THEN @rpm ELSE rpm END, tpm = CASE WHEN @set_tpm THEN @tpm ELSE tpm END
+                    rpm = CASE WHEN @set_rpm THEN @rpm ELSE rpm END, tpm = CASE WHEN @set_tpm THEN @tpm ELSE tpm END,
+                    models = CASE WHEN @set_models THEN @models ELSE models END
                 WHERE organization_id = @org AND id = @id
                 """, cancellationToken,
                 ("org", caller.OrganizationId), ("id", teamId), ("name", change.Name), ("status", change.Status),
-                ("set_rpm", change.SetRpm), ("rpm", change.Rpm), ("set_tpm", change.SetTpm), ("tpm", change.Tpm));
+                ("set_rpm", change.SetRpm), ("rpm", change.Rpm), ("set_tpm", change.SetTpm), ("tpm", change.Tpm),
+                ("set_models", change.SetModels), ("models", ModelListParameter.Of(change.Models)));
         }
         catch (PostgresException ex) when (ex.SqlState == UniqueViolation)
         {
@@ -82,7 +84,7 @@ internal sealed class TeamStore(AdminDatabase database, TimeProvider time)
         }
         TeamView after = (await GetAsync(session, teamId, cancellationToken))!;
         await session.AuditAsync(new AuditEntry(caller.OrganizationId, caller.Actor, caller.Ip, "team.update", $"team:{teamId}",
-            new { before.Name, before.Status, before.Rpm, before.Tpm }, new { after.Name, after.Status, after.Rpm, after.Tpm }), cancellationToken);
+            new { before.Name, before.Status, before.Rpm, before.Tpm, before.Models }, new { after.Name, after.Status, after.Rpm, after.Tpm, after.Models }), cancellationToken);
         await session.CommitAsync(cancellationToken);
         return Outcome<TeamView>.Success(after);
     }

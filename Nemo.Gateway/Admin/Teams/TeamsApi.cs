@@ -6,6 +6,7 @@ using Nemo.Gateway.Admin.Http;
 using Nemo.Gateway.Admin.Members;
 using Nemo.Gateway.Admin.Storage;
 using Nemo.Gateway.Errors;
+using Nemo.Gateway.Providers;
 using Nemo.Grains.Tenancy;
 
 namespace Nemo.Gateway.Admin.Teams;
@@ -45,7 +46,7 @@ internal static class TeamsApi
         }
     }
 
-    private static async Task<IResult> PatchAsync(HttpContext context, string id, TeamStore store, Propagation propagation, IOptions<AdminOptions> options)
+    private static async Task<IResult> PatchAsync(HttpContext context, string id, TeamStore store, Propagation propagation, ModelCatalog catalog, IOptions<AdminOptions> options)
     {
         AdminCaller caller = AdminCaller.Of(context);
         if (!RouteIds.TryParse(id, "team", out Guid teamId, out OpenAIError error))
@@ -56,17 +57,18 @@ internal static class TeamsApi
         TeamChange change;
         using (input)
         {
-            if (!input.OnlyKnown(out error, "name", "status", "rpm", "tpm")
+            if (!input.OnlyKnown(out error, "name", "status", "rpm", "tpm", "models")
                 || !input.OptionalNonEmptyString("name", MaxName, out string? name, out error)
                 || !input.OptionalNonEmptyString("status", 16, out string? status, out error)
                 || !input.OptionalPositiveLong("rpm", out long? rpm, out error)
-                || !input.OptionalPositiveLong("tpm", out long? tpm, out error))
+                || !input.OptionalPositiveLong("tpm", out long? tpm, out error)
+                || !input.OptionalModelList("models", m => catalog.TryFind(m, out _), out bool setModels, out string[]? models, out error))
                 return error.ToResult();
             if (input.IsEmpty)
-                return OpenAIError.BadRequest("Send at least one of name, status, rpm, tpm (null clears rpm and tpm).", code: "missing_required_parameter").ToResult();
+                return OpenAIError.BadRequest("Send at least one of name, status, rpm, tpm, models (null clears rpm, tpm and models).", code: "missing_required_parameter").ToResult();
             if (status is not (null or "active" or "disabled"))
                 return OpenAIError.BadRequest($"status must be active or disabled (got '{status}').", "status", "invalid_value").ToResult();
-            change = new TeamChange(name, status, input.Has("rpm"), rpm, input.Has("tpm"), tpm);
+            change = new TeamChange(name, status, input.Has("rpm"), rpm, input.Has("tpm"), tpm, setModels, models);
         }
         Outcome<TeamView> outcome = await store.UpdateAsync(caller, teamId, change, context.RequestAborted);
         if (!outcome.Ok)

@@ -1,5 +1,6 @@
 using Nemo.Launcher.Cluster;
 using Nemo.Launcher.Commands;
+using Nemo.Launcher.Demo;
 using Nemo.Launcher.Infrastructure;
 
 namespace Nemo.Launcher.Bench;
@@ -23,6 +24,21 @@ internal sealed class BenchRunner(RepoLayout layout)
         {
             var manifest = (await new ClusterStarter(layout, http).StartAsync(topology, session, signal.Token)).Manifest;
             var nemoUrl = manifest.GatewayUrls[0] + "/v1";
+            if (extraArguments.Contains("--faulty-share") && !extraArguments.Contains("--faulty-key"))
+            {
+                // The faulty requests come from another organization: its faults must not slow the demo tenant.
+                var api = new AdminApi(http, manifest.GatewayUrls[0], manifest.MasterKey);
+                var faulty = await api.CreateOrganizationAsync("Bench faulty tenant", $"bench-faulty-{Guid.NewGuid():N}@nemo.local", signal.Token)
+                    ?? throw new LauncherException("could not create the bench's faulty organization");
+                await api.GrantCreditsAsync(faulty.OrganizationId, 1000m, "bench faulty tenant", signal.Token);
+                extraArguments = [.. extraArguments, "--faulty-key", faulty.ApiKey];
+            }
+
+            if (extraArguments.Contains("--soak-minutes") && manifest.Processes.FirstOrDefault(p => p.Url == manifest.GatewayUrls[0]) is { } gateway)
+            {
+                // The soak report follows the measured gateway's memory: its RSS, and its GC heap from /metrics.
+                extraArguments = [.. extraArguments, "--gateway-pid", gateway.Pid.ToString(), "--metrics-url", manifest.GatewayUrls[0] + "/metrics"];
+            }
             Console.Error.WriteLine($"nemo: benchmark ({topology}): {manifest.UpstreamUrl} directly vs {nemoUrl}, rates {settings.Rates}/s, {settings.DurationSeconds} s each");
             return await ExternalCommand.StreamAsync(
                 DotnetHost.Path,

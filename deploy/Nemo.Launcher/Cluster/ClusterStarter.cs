@@ -35,7 +35,7 @@ internal sealed class ClusterStarter(RepoLayout layout, HttpClient http)
         var upstreamBaseUrl = upstream.Url + "/v1";
 
         Dictionary<string, string> NemoEnvironmentFor(string? role) =>
-            NemoEnvironment.For(role, postgres.ConnectionString(), masterKey, upstreamBaseUrl);
+            NemoEnvironment.For(role, postgres.AppConnectionString ?? postgres.ConnectionString(), masterKey, upstreamBaseUrl);
 
         // A split gateway is an Orleans client, or with --gateway-mode silo a silo that hosts no grain.
         Dictionary<string, string> GatewayEnvironment()

@@ -30,6 +30,9 @@ internal sealed class RepoLayout(string root)
 
     public string PgPasswordFile => Path.Combine(StateDirectory, "pg_password");
 
+    /// <summary>The password of <c>nemo_owner</c>, the non-superuser role that owns the <c>nemo</c> database and runs Nemo.</summary>
+    public string PgOwnerPasswordFile => Path.Combine(StateDirectory, "pg_owner_password");
+
     public string MasterKeyFile => Path.Combine(StateDirectory, "master_key");
 
     public string DemoStateFile => Path.Combine(StateDirectory, "demo.json");

@@ -38,15 +38,15 @@ internal sealed class PrivatePostgres(RepoLayout layout, PostgresSettings settin
 
         try
         {
-            await DatabaseBootstrap.EnsureDatabaseAsync(endpoint, PostgresEndpoint.AppDatabase, cancellationToken);
+            var ownerPassword = SecretFile.ReadOrCreate(layout.PgOwnerPasswordFile, () => SecretFile.RandomBase62(32), out _);
+            var app = await DatabaseBootstrap.EnsureDatabaseAsync(endpoint, PostgresEndpoint.AppDatabase, ownerPassword, cancellationToken);
+            return endpoint with { AppConnectionString = app };
         }
         catch when (endpoint.StartedHere)
         {
             await StopAsync(); // the caller never saw the endpoint, so it could not stop it
             throw;
         }
-
-        return endpoint;
     }
 
     /// <summary>Fast shutdown (active sessions are disconnected). False if it was not running.</summary>

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Nemo.Bench.Load;
+using Nemo.Bench.Soak;
 
 namespace Nemo.Bench.Cli;
 
@@ -77,6 +78,49 @@ internal sealed class BenchCommand
         Description = "Also write the results as a Markdown table to this file",
     };
 
+    private readonly Option<double> _faultyShare = new("--faulty-share")
+    {
+        Description = "Share of all requests (0..0.5) that a second tenant (--faulty-key) sends into the fake provider's fault modes "
+            + "during a third run per rate; the report compares the healthy tenant's latency with and without them. 0: no third run",
+        CustomParser = ArgParsers.DoubleInRange(0, 0, BenchOptions.MaxFaultyShare, minExclusive: false),
+        DefaultValueFactory = _ => 0,
+    };
+
+    private readonly Option<string?> _faultyKey = new("--faulty-key")
+    {
+        Description = "Nemo virtual key of the tenant that sends the faulty requests (another organization than --nemo-key's)",
+    };
+
+    private readonly Option<double> _soakMinutes = new("--soak-minutes")
+    {
+        Description = "Instead of the comparison: hold the first rate against Nemo for this many minutes and report p50/p99, "
+            + "the gateway's RSS and GC heap per window (0: off)",
+        CustomParser = ArgParsers.DoubleInRange(0, 0, 24 * 60, minExclusive: false),
+        DefaultValueFactory = _ => 0,
+    };
+
+    private readonly Option<double> _soakWindow = new("--soak-window")
+    {
+        Description = "Seconds per soak window (one row of the soak report)",
+        CustomParser = ArgParsers.DoubleInRange(BenchOptions.DefaultSoakWindowSeconds, 5, 3600, minExclusive: false),
+        DefaultValueFactory = _ => BenchOptions.DefaultSoakWindowSeconds,
+    };
+
+    private readonly Option<int?> _gatewayPid = new("--gateway-pid")
+    {
+        Description = "Process id of the gateway, for its resident memory (/proc/<pid>/status) in the soak report",
+    };
+
+    private readonly Option<Uri?> _metricsUrl = new("--metrics-url")
+    {
+        Description = "The gateway's Prometheus endpoint (…/metrics), for its GC heap in the soak report",
+    };
+
+    private readonly Option<FileInfo?> _soakPlot = new("--soak-plot")
+    {
+        Description = "Write the soak run's plot (p99, RSS and GC heap over time) as a PNG to this file",
+    };
+
     private readonly Option<bool> _allowRemote = new("--allow-remote")
     {
         Description = "Allow targets that are not loopback addresses (off: only 127.0.0.0/8, ::1, localhost)",
@@ -97,7 +141,8 @@ internal sealed class BenchCommand
             + "and prints the latency overhead side by side.")
         {
             _directUrl, _directKey, _nemoUrl, _nemoKey, _rates, _duration, _warmup,
-            _connections, _streamShare, _json, _markdown, _allowRemote,
+            _connections, _streamShare, _json, _markdown, _allowRemote, _faultyShare, _faultyKey,
+            _soakMinutes, _soakWindow, _gatewayPid, _metricsUrl, _soakPlot,
         };
         Root.SetAction(RunAsync);
     }
@@ -119,7 +164,20 @@ internal sealed class BenchCommand
             result.GetValue(_streamShare),
             result.GetValue(_json),
             result.GetValue(_markdown),
-            result.GetValue(_allowRemote));
+            result.GetValue(_allowRemote),
+            result.GetValue(_faultyShare),
+            result.GetValue(_faultyKey),
+            result.GetValue(_soakMinutes),
+            result.GetValue(_soakWindow),
+            result.GetValue(_gatewayPid),
+            result.GetValue(_metricsUrl),
+            result.GetValue(_soakPlot));
+
+        if (options.FaultyShare > 0 && string.IsNullOrWhiteSpace(options.FaultyKey))
+        {
+            Console.Error.WriteLine("error: --faulty-share needs --faulty-key (a key of another organization than --nemo-key's).");
+            return ExitCodes.BadArguments;
+        }
 
         if (!options.AllowRemote)
         {
@@ -136,6 +194,8 @@ internal sealed class BenchCommand
         }
 
         string commandLine = CommandLineText.Redacted(Environment.GetCommandLineArgs().AsSpan(1));
-        return await BenchSession.RunAsync(options, commandLine, stop.Token).ConfigureAwait(false);
+        return options.SoakMinutes > 0
+            ? await SoakSession.RunAsync(options, commandLine, stop.Token).ConfigureAwait(false)
+            : await BenchSession.RunAsync(options, commandLine, stop.Token).ConfigureAwait(false);
     }
 }

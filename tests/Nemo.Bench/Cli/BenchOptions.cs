@@ -13,12 +13,24 @@ internal sealed record BenchOptions(
     double StreamShare,
     FileInfo? JsonFile,
     FileInfo? MarkdownFile,
-    bool AllowRemote)
+    bool AllowRemote,
+    double FaultyShare,
+    string? FaultyKey,
+    double SoakMinutes,
+    double SoakWindowSeconds,
+    int? GatewayPid,
+    Uri? MetricsUrl,
+    FileInfo? SoakPlot)
 {
+    public const double DefaultSoakWindowSeconds = 30;
+
     public const double DefaultDurationSeconds = 5;
     public const double DefaultWarmupSeconds = 2;
     public const int DefaultConnections = 64;
     public const double DefaultStreamShare = 0.2;
+
+    /// <summary>With a faulty share f, a third run adds faulty requests at rate × f / (1 − f) beside the healthy ones.</summary>
+    public const double MaxFaultyShare = 0.5;
 
     /// <summary>In-flight requests above this are dropped (counted as overload) instead of queued.</summary>
     public int InFlightCap => Connections * 4;

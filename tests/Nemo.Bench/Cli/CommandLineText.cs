@@ -5,7 +5,7 @@ namespace Nemo.Bench.Cli;
 /// <summary>Renders the invocation for the report, with API keys redacted so output can go into docs.</summary>
 internal static class CommandLineText
 {
-    private static readonly string[] SecretFlags = ["--direct-key", "--nemo-key"];
+    private static readonly string[] SecretFlags = ["--direct-key", "--nemo-key", "--faulty-key"];
 
     public static string Redacted(ReadOnlySpan<string> args)
     {

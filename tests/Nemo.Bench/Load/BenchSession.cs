@@ -25,7 +25,15 @@ internal static class BenchSession
             {
                 RunSummary directRun = await RunOneAsync(client, direct, mix, rate, options, cancellationToken).ConfigureAwait(false);
                 RunSummary nemoRun = await RunOneAsync(client, nemo, mix, rate, options, cancellationToken).ConfigureAwait(false);
-                results.Add(new RateComparison(rate, directRun, nemoRun));
+                if (options.FaultyShare > 0)
+                {
+                    (RunSummary beside, RunSummary faulty) = await RunBesideFaultsAsync(client, nemo, mix, rate, options, cancellationToken).ConfigureAwait(false);
+                    results.Add(new RateComparison(rate, directRun, nemoRun, beside, faulty));
+                }
+                else
+                {
+                    results.Add(new RateComparison(rate, directRun, nemoRun));
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -78,6 +86,31 @@ internal static class BenchSession
         GC.Collect();
         await Task.Delay(PauseBetweenRuns, cancellationToken).ConfigureAwait(false);
         return summary;
+    }
+
+    /// <summary>
+    /// The healthy mix at the same rate again, while another tenant sends faulty requests at rate × f / (1 − f) (so that
+    /// they are the share f of all requests) over its own connections: the generator's connection limit must not be
+    /// what the faulty requests slow.
+    /// </summary>
+    private static async Task<(RunSummary Beside, RunSummary Faulty)> RunBesideFaultsAsync(
+        HttpClient client, BenchTarget nemo, RequestMix mix, int rate, BenchOptions options, CancellationToken cancellationToken)
+    {
+        int faultyRate = Math.Max(1, (int)Math.Round(rate * options.FaultyShare / (1 - options.FaultyShare)));
+        var healthy = new BenchTarget("nemo+faulty", nemo.BaseUrl, options.NemoKey);
+        var faultyTarget = new BenchTarget("faulty", nemo.BaseUrl, options.FaultyKey!);
+        using var faultyClient = BenchHttpClient.Create(options.Connections);
+        Console.Error.Write($"bench: {rate}/s nemo beside {faultyRate}/s faulty: {options.WarmupSeconds} s warmup + {options.DurationSeconds} s ... ");
+        var faultyRun = new FixedRateRun(faultyClient, faultyTarget, RequestMix.CreateFaulty(), faultyRate, options.WarmupSeconds, options.DurationSeconds, options.InFlightCap);
+        var healthyRun = new FixedRateRun(client, healthy, mix, rate, options.WarmupSeconds, options.DurationSeconds, options.InFlightCap);
+        Task<RunSummary> faulty = faultyRun.RunAsync(cancellationToken);
+        RunSummary beside = await healthyRun.RunAsync(cancellationToken).ConfigureAwait(false);
+        RunSummary faultySummary = await faulty.ConfigureAwait(false);
+        Console.Error.WriteLine($"{beside.Succeeded} ok, {beside.ErrorTotal} errors; faulty {faultySummary.Sent} sent");
+        cancellationToken.ThrowIfCancellationRequested();
+        GC.Collect();
+        await Task.Delay(PauseBetweenRuns, cancellationToken).ConfigureAwait(false);
+        return (beside, faultySummary);
     }
 
     private static async Task WriteFilesAsync(BenchReport report, BenchOptions options)

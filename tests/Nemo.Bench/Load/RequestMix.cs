@@ -23,6 +23,18 @@ internal sealed class RequestMix
         "list", "three", "reasons", "for", "and", "with", "without", "please", "compare", "options", "cost",
     ];
 
+    /// <summary>
+    /// The fake provider's fault modes a faulty tenant sends (tests/Nemo.FakeUpstream/README.md), each plain and streamed
+    /// where both apply. Left out: the modes that only wait (hang, stall, error_hang): they hold a connection until a
+    /// provider timeout and cost no CPU, and are tested in ./nemo test.
+    /// </summary>
+    private static readonly (string Mode, bool Stream)[] FaultModes =
+    [
+        ("cut", false), ("cut", true), ("error500", false), ("error429", true), ("error401", false), ("error403", true),
+        ("redirect", false), ("bad_json", false), ("json_stream", true), ("no_done", true), ("end_early", true),
+        ("no_usage", false), ("no_usage", true), ("bad_usage", false), ("bad_usage", true), ("big_error", false),
+    ];
+
     private readonly MixEntry[] _entries;
 
     private RequestMix(MixEntry[] entries, double streamShare)
@@ -64,6 +76,22 @@ internal sealed class RequestMix
         return new RequestMix(entries, streamShare);
     }
 
+    /// <summary>Requests that each hit one of the fake provider's fault modes, in a seeded order.</summary>
+    public static RequestMix CreateFaulty(int size = 256, int seed = DefaultSeed)
+    {
+        var random = new Random(seed);
+        var entries = new MixEntry[size];
+        for (int i = 0; i < size; i++)
+        {
+            (string mode, bool stream) = FaultModes[i % FaultModes.Length];
+            string user = $"fake:mode={mode};cut_after=2" + (mode == "bad_usage" ? ";usage=-1" : string.Empty);
+            entries[i] = new MixEntry(BuildBody(UserContent(random), stream, user), stream);
+        }
+
+        random.Shuffle(entries);
+        return new RequestMix(entries, entries.Count(e => e.Stream) / (double)size);
+    }
+
     private static string UserContent(Random random)
     {
         var text = new StringBuilder(UserContentLength + 16);
@@ -81,7 +109,7 @@ internal sealed class RequestMix
         return text.ToString().TrimEnd();
     }
 
-    private static byte[] BuildBody(string userContent, bool stream)
+    private static byte[] BuildBody(string userContent, bool stream, string? user = null)
     {
         var buffer = new ArrayBufferWriter<byte>(512);
         using (var json = new Utf8JsonWriter(buffer))
@@ -93,6 +121,11 @@ internal sealed class RequestMix
             WriteMessage(json, "user", userContent);
             json.WriteEndArray();
             json.WriteNumber("max_tokens", 32);
+            if (user is not null)
+            {
+                json.WriteString("user", user);
+            }
+
             if (stream)
             {
                 json.WriteBoolean("stream", true);

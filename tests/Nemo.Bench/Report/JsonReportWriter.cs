@@ -57,6 +57,16 @@ internal static class JsonReportWriter
             {
                 json.WriteNull("overheadMs");
             }
+
+            if (result.NemoBesideFaults is { } beside)
+            {
+                WriteRun(json, "nemoBesideFaulty", beside);
+                WriteRun(json, "faulty", result.Faulty!);
+                if (result.FaultyP99Ratio is { } ratio)
+                {
+                    json.WriteNumber("faultyP99Ratio", Math.Round(ratio, 3));
+                }
+            }
             json.WriteEndObject();
         }
 

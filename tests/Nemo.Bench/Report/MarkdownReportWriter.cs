@@ -30,6 +30,12 @@ internal static class MarkdownReportWriter
             RunRow(md, result.Nemo);
             md.AppendLine(CultureInfo.InvariantCulture,
                 $"| | **overhead** | | **{Fmt.SignedMs(result.OverheadP50Ms, result.HasOverhead)}** | **{Fmt.SignedMs(result.OverheadP90Ms, result.HasOverhead)}** | **{Fmt.SignedMs(result.OverheadP99Ms, result.HasOverhead)}** | | | |");
+            if (result.NemoBesideFaults is { } beside)
+            {
+                RunRow(md, beside);
+                md.AppendLine(CultureInfo.InvariantCulture,
+                    $"| | **p99 beside {result.Faulty!.Rate}/s faulty** | | | | **x{result.FaultyP99Ratio?.ToString("0.00", CultureInfo.InvariantCulture) ?? "-"}** | | | |");
+            }
         }
 
         md.AppendLine();
@@ -50,7 +56,7 @@ internal static class MarkdownReportWriter
         bool header = false;
         foreach (var result in results)
         {
-            foreach (var run in new[] { result.Direct, result.Nemo })
+            foreach (var run in new[] { result.Direct, result.Nemo, result.NemoBesideFaults }.OfType<RunSummary>())
             {
                 if (run.ErrorTotal == 0)
                 {

@@ -7,7 +7,7 @@ namespace Nemo.Bench.Report;
 /// <summary>The plain-text side-by-side table printed to stdout.</summary>
 internal static class TextReportWriter
 {
-    private static readonly int[] Widths = [8, 8, 12, 9, 9, 9, 9, 8, 10];
+    private static readonly int[] Widths = [8, 13, 12, 9, 9, 9, 9, 8, 10];
 
     public static string Render(BenchReport report)
     {
@@ -28,6 +28,12 @@ internal static class TextReportWriter
             Row(text, string.Empty, "overhead", string.Empty,
                 Fmt.SignedMs(result.OverheadP50Ms, result.HasOverhead), Fmt.SignedMs(result.OverheadP90Ms, result.HasOverhead), Fmt.SignedMs(result.OverheadP99Ms, result.HasOverhead),
                 string.Empty, string.Empty, string.Empty);
+            if (result.NemoBesideFaults is { } beside)
+            {
+                RunRow(text, beside);
+                text.AppendLine(CultureInfo.InvariantCulture,
+                    $"        healthy p99 beside {result.Faulty!.Rate}/s faulty requests: x{result.FaultyP99Ratio?.ToString("0.00", CultureInfo.InvariantCulture) ?? "-"} of without (goal: at most x1.20); faulty answers: {Fmt.Errors(result.Faulty.Errors)}, {result.Faulty.Succeeded} ok");
+            }
         }
 
         AppendErrors(text, report.Results);
@@ -57,7 +63,7 @@ internal static class TextReportWriter
         bool header = false;
         foreach (var result in results)
         {
-            foreach (var run in new[] { result.Direct, result.Nemo })
+            foreach (var run in new[] { result.Direct, result.Nemo, result.NemoBesideFaults }.OfType<RunSummary>())
             {
                 if (run.ErrorTotal == 0)
                 {

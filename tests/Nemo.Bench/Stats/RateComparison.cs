@@ -1,8 +1,14 @@
 namespace Nemo.Bench.Stats;
 
-/// <summary>Direct vs Nemo at one rate; overhead = Nemo − direct at each percentile, in milliseconds.</summary>
-internal sealed record RateComparison(int Rate, RunSummary Direct, RunSummary Nemo)
+/// <summary>
+/// Direct vs Nemo at one rate; overhead = Nemo − direct at each percentile, in milliseconds. With a faulty
+/// share, <paramref name="NemoBesideFaults"/> is the healthy tenant's run while another tenant sent faulty requests.
+/// </summary>
+internal sealed record RateComparison(int Rate, RunSummary Direct, RunSummary Nemo, RunSummary? NemoBesideFaults = null, RunSummary? Faulty = null)
 {
+    /// <summary>The healthy tenant's p99 beside the faulty traffic over its p99 without it (goal: at most 1.2).</summary>
+    public double? FaultyP99Ratio => NemoBesideFaults is { HasLatency: true } beside && Nemo.HasLatency && Nemo.P99Ms > 0 ? beside.P99Ms / Nemo.P99Ms : null;
+
     /// <summary>Overhead is only meaningful when both sides had successful requests.</summary>
     public bool HasOverhead => Direct.HasLatency && Nemo.HasLatency;
 

@@ -54,7 +54,9 @@ public sealed class ClusterRig : IAsyncDisposable
         {
             ["Nemo__Cluster__SiloPort"] = clusterPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Nemo__Cluster__GatewayPort"] = "0",
-            ["ConnectionStrings__Nemo"] = Database.ConnectionString,
+            // Several nodes and the suite's other databases share one server (max_connections 300):
+            // bounded pools wait for a connection instead of the server refusing one.
+            ["ConnectionStrings__Nemo"] = new Npgsql.NpgsqlConnectionStringBuilder(Database.ConnectionString) { MaxPoolSize = 20 }.ConnectionString,
             ["NEMO_MASTER_KEY"] = NemoTestHost.MasterKey,
             ["ASPNETCORE_ENVIRONMENT"] = "Demo", // the demo provider catalog, Nemo.Gateway/appsettings.Demo.json
         };

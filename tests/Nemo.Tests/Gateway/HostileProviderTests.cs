@@ -1,5 +1,6 @@
 using System.Net;
 using Nemo.FakeUpstream;
+using Nemo.Grains.Contracts;
 using Nemo.Grains.Spend;
 using Nemo.Tests.Infrastructure;
 using static Nemo.Tests.Gateway.ProxyProbe;
@@ -192,5 +193,44 @@ public sealed class HostileProviderTests(NemoHostFixture fixture) : IClassFixtur
             await AssertNothingChargedAsync(fixture, tenant, outcome);
         }
         Assert.Equal(before, Stats.TotalRequests);
+    }
+
+    [Fact]
+    public async Task ClientDisconnectingMidStream_IsChargedForWhatWasRelayed_FlaggedClientAborted()
+    {
+        Tenant tenant = await Tenant.CreateAsync(fixture.Host.Client, credits: 1m);
+        // 40 content events 100 ms apart (4 s); the client reads 3 of them and goes away.
+        using HttpRequestMessage request = tenant.Request(HttpMethod.Post, "/v1/chat/completions",
+            Chat(FakeMode.Ok, stream: true, chunkDelayMs: 100, completionTokens: 40));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Guid requestId;
+        var read = new List<string>();
+        using (HttpResponseMessage response = await fixture.Host.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            requestId = Guid.Parse(response.Headers.GetValues("x-nemo-request-id").Single());
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+            while (read.Count < 4 && await reader.ReadLineAsync() is { } line) // the role event + 3 content events
+            {
+                if (line.StartsWith("data: ", StringComparison.Ordinal))
+                    read.Add(line);
+            }
+        } // disposing the response aborts the connection
+
+        UsageRow? row = null;
+        while (row is null && clock.Elapsed < Prompt)
+        {
+            await Task.Delay(50);
+            row = await RowAsync(fixture.Database, requestId);
+        }
+        Assert.NotNull(row);
+        Assert.Equal((int)(UsageFlags.ClientAborted | UsageFlags.Estimated), row.Flags);
+        Assert.Equal(9L, row.PromptTokens); // counted, no usage came: "user" + "hello" + 4 per message + 3
+        // Charged for the events relayed to the socket: at least those the client read, far fewer than the
+        // 40 the provider would have produced had the relay kept going.
+        Assert.InRange(row.CompletionTokens, 3, 30);
+        CreditsView credits = await CreditsAsync(fixture, tenant);
+        Assert.Equal(0, credits.Reserved);
+        Assert.Equal(row.Cost, credits.Spent);
     }
 }

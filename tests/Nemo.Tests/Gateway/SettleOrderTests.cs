@@ -66,23 +66,9 @@ public sealed class SettleOrderTests(NemoHostFixture fixture) : IClassFixture<Ne
         Assert.Contains("\"choices\"", await response.Content.ReadAsStringAsync());
     }
 
-    private async Task<NpgsqlConnection> LockLedgerAsync()
-    {
-        var connection = new NpgsqlConnection(fixture.Database.ConnectionString);
-        await connection.OpenAsync();
-        await using (var begin = new NpgsqlCommand("BEGIN; LOCK TABLE nemo.usage_events IN EXCLUSIVE MODE;", connection))
-            await begin.ExecuteNonQueryAsync();
-        return connection;
-    }
+    private Task<NpgsqlConnection> LockLedgerAsync() => LedgerStall.LockAsync(fixture.Database);
 
-    /// <summary>Waits until some backend's statement on usage_events waits for a lock: the settle is in flight and stalled.</summary>
-    private async Task WaitForBlockedInsertAsync(CancellationToken cancellationToken)
-    {
-        while (await fixture.Database.ScalarAsync<long>(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%usage_events%'") == 0)
-            await Task.Delay(20, cancellationToken);
-    }
+    private Task WaitForBlockedInsertAsync(CancellationToken cancellationToken) => LedgerStall.WaitForBlockedInsertAsync(fixture.Database, cancellationToken);
 
-    private Task<long> CountAsync(Guid requestId) =>
-        fixture.Database.ScalarAsync<long>("SELECT count(*) FROM nemo.usage_events WHERE request_id = @id", ("id", requestId));
+    private Task<long> CountAsync(Guid requestId) => LedgerStall.CountAsync(fixture.Database, requestId);
 }

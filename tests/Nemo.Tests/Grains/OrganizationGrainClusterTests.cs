@@ -84,4 +84,19 @@ public sealed class OrganizationGrainClusterTests : IAsyncLifetime
         Assert.Equal(SettleOutcome.AlreadySettled, await Grain.Settle(Usage(request, 120_000_000)));
         Assert.Equal(120_000_000, (await Grain.GetCredits()).Spent);
     }
+
+    [Fact]
+    public async Task DatabaseErrorDuringActivation_ReachesARemoteCallerAsADatabaseError_NotACodecFailure()
+    {
+        // The client is a separate Orleans host: the silo's answer crosses the wire, and an exception
+        // type Orleans can't serialize would arrive as CodecNotFoundException, which callers don't retry.
+        await _database.AdminExecuteAsync("ALTER TABLE nemo.organization_activations RENAME TO organization_activations_away");
+
+        Exception thrown = await Assert.ThrowsAnyAsync<Exception>(() => Grain.GetCredits());
+
+        Assert.IsAssignableFrom<System.Data.Common.DbException>(thrown);
+        Assert.Contains("organization_activations", thrown.Message);
+        await _database.AdminExecuteAsync("ALTER TABLE nemo.organization_activations_away RENAME TO organization_activations");
+        Assert.Equal(new CreditsView(1_000_000_000, 0, 0), await Grain.GetCredits()); // the next call activates
+    }
 }

@@ -22,7 +22,7 @@ public class NemoHostFixture : IAsyncLifetime
         Host = await NemoTestHost.StartAsync(Database.ConnectionString, Settings, services: ConfigureServices);
     }
 
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         await Host.DisposeAsync();
         await Database.DisposeAsync();

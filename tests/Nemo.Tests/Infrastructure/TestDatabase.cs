@@ -84,6 +84,20 @@ public sealed class TestDatabase : IAsyncLifetime
             await dropRole.ExecuteNonQueryAsync();
     }
 
+    /// <summary>
+    /// Makes the database unreachable to the product (no new connections, existing ones terminated) or
+    /// reachable again: a PostgreSQL outage as the product sees it.
+    /// </summary>
+    public async Task SetConnectionsAllowedAsync(bool allowed)
+    {
+        await using var admin = new NpgsqlConnection(ServerConnectionString);
+        await admin.OpenAsync();
+        await using var command = new NpgsqlCommand(allowed
+            ? $"ALTER DATABASE {Name} WITH ALLOW_CONNECTIONS true"
+            : $"ALTER DATABASE {Name} WITH ALLOW_CONNECTIONS false; SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{Name}'", admin);
+        await command.ExecuteNonQueryAsync();
+    }
+
     /// <summary>One value, on the owner's connection (what the product uses).</summary>
     public Task<T> ScalarAsync<T>(string sql, params (string Name, object Value)[] parameters) =>
         ScalarOnAsync<T>(ConnectionString, sql, parameters);

@@ -35,15 +35,7 @@ public sealed class DatabaseOutageTests : IAsyncLifetime
         await _database.DisposeAsync();
     }
 
-    private async Task SetConnectionsAllowedAsync(bool allowed)
-    {
-        await using var admin = new NpgsqlConnection(Environment.GetEnvironmentVariable("NEMO_TEST_POSTGRES"));
-        await admin.OpenAsync();
-        await using var command = new NpgsqlCommand(allowed
-            ? $"ALTER DATABASE {_database.Name} WITH ALLOW_CONNECTIONS true"
-            : $"ALTER DATABASE {_database.Name} WITH ALLOW_CONNECTIONS false; SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{_database.Name}'", admin);
-        await command.ExecuteNonQueryAsync();
-    }
+    private Task SetConnectionsAllowedAsync(bool allowed) => _database.SetConnectionsAllowedAsync(allowed);
 
     [Fact]
     public async Task Outage_AdmissionsStopWithinLeaseBound_NoResponseWithoutDurableSettle_ThenRecovers()
