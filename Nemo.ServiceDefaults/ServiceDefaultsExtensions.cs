@@ -61,7 +61,7 @@ public static class ServiceDefaultsExtensions
 
     private static void AddOpenTelemetry(IHostApplicationBuilder builder, string serviceName, TelemetryOptions telemetry)
     {
-        double ratio = telemetry.TraceSampleRatio is >= 0 and <= 1 ? telemetry.TraceSampleRatio : 1.0;
+        double ratio = telemetry.EffectiveTraceSampleRatio is >= 0 and <= 1 ? telemetry.EffectiveTraceSampleRatio : 1.0;
         OpenTelemetryBuilder otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(serviceName, serviceVersion: typeof(ServiceDefaultsExtensions).Assembly.GetName().Version?.ToString(),
                 serviceInstanceId: $"{Environment.MachineName}:{Environment.ProcessId}"))

@@ -23,8 +23,15 @@ public sealed class TelemetryOptions
     /// </summary>
     public string OtlpProtocol { get; set; } = "grpc";
 
-    /// <summary>The share of new traces recorded, 0 to 1 (default 1). A request whose caller sent a sampled <c>traceparent</c> is always recorded.</summary>
-    public double TraceSampleRatio { get; set; } = 1.0;
+    /// <summary>
+    /// The share of new traces recorded, 0 to 1. Default: 1 when <see cref="OtlpEndpoint"/> is set, else 0 —
+    /// with nowhere to send them, recording spans is only cost (trace ids still flow to logs and providers).
+    /// A request whose caller sent a sampled <c>traceparent</c> is recorded either way.
+    /// </summary>
+    public double? TraceSampleRatio { get; set; }
+
+    /// <summary>The root sampling ratio in force: <see cref="TraceSampleRatio"/>, or its default.</summary>
+    public double EffectiveTraceSampleRatio => TraceSampleRatio ?? (string.IsNullOrWhiteSpace(OtlpEndpoint) ? 0.0 : 1.0);
 
     /// <summary>
     /// Whether request metrics carry an <c>organization</c> label (default false). Off, label cardinality is

@@ -8,7 +8,7 @@ internal sealed class TelemetryOptionsValidator : IValidateOptions<TelemetryOpti
     public ValidateOptionsResult Validate(string? name, TelemetryOptions options)
     {
         var errors = new List<string>();
-        if (options.TraceSampleRatio is < 0 or > 1 || double.IsNaN(options.TraceSampleRatio))
+        if (options.TraceSampleRatio is { } ratio && (ratio is < 0 or > 1 || double.IsNaN(ratio)))
             errors.Add($"Nemo:Telemetry:TraceSampleRatio must be between 0 and 1 (currently {options.TraceSampleRatio}).");
         if (!string.IsNullOrWhiteSpace(options.OtlpEndpoint)
             && (!Uri.TryCreate(options.OtlpEndpoint, UriKind.Absolute, out Uri? uri) || uri.Scheme is not ("http" or "https")))

@@ -13,6 +13,9 @@ public sealed class TracedHostFixture : NemoHostFixture
 {
     public ConcurrentQueue<Activity> Spans { get; } = new();
 
+    /// <summary>No OTLP endpoint here, so recording is asked for explicitly (its default is then 0).</summary>
+    protected override IDictionary<string, string?>? Settings => new Dictionary<string, string?> { ["Nemo:Telemetry:TraceSampleRatio"] = "1" };
+
     protected override void ConfigureServices(IServiceCollection services) =>
         services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddProcessor(new SimpleActivityExportProcessor(new QueueExporter(Spans))));
 
