@@ -73,6 +73,8 @@ public sealed class PrometheusScrapeTests
         Assert.True(Single(await prometheus.QueryAsync("sum(nemo_gateway_key_cache_lookups_total{result=\"hit\"})")) >= 17);
         Assert.Equal(1, Single(await prometheus.QueryAsync("max(nemo_cluster_silos)")));
         Assert.NotEmpty(await prometheus.QueryAsync("orleans_catalog_activations"));
+        Assert.NotEmpty(await prometheus.QueryAsync("dotnet_gc_last_collection_heap_size_bytes")); // the runtime's; ./nemo bench --soak reads it
+        Assert.NotEmpty(await prometheus.QueryAsync("http_server_request_duration_seconds_count"));
 
         // The shipped alert rules and Grafana dashboard name only series this node exports (a counter of
         // failures appears with the first failure), and every rule evaluates.
