@@ -114,6 +114,7 @@ internal sealed class BenchCommand
     private readonly Option<Uri?> _metricsUrl = new("--metrics-url")
     {
         Description = "The gateway's Prometheus endpoint (…/metrics), for its GC heap in the soak report",
+        CustomParser = ArgParsers.ParseBaseUrl,
     };
 
     private readonly Option<FileInfo?> _soakPlot = new("--soak-plot")

@@ -28,7 +28,8 @@ internal static class SoakPlot
         plot.Axes.SetLimitsY(0, Math.Max(1, rows.Max(r => r.P99Ms)) * 1.2, plot.Axes.Left);
         double memoryTop = rows.Select(r => Math.Max(r.RssMb ?? 0, r.HeapMb ?? 0)).Max();
         plot.Axes.SetLimitsY(0, Math.Max(1, memoryTop) * 1.2, plot.Axes.Right);
-        plot.ShowLegend(Alignment.LowerRight);
+        plot.Axes.SetLimitsX(0, minutes[^1]);
+        plot.ShowLegend(Alignment.UpperLeft);
         plot.SavePng(path, 1000, 500);
     }
 
