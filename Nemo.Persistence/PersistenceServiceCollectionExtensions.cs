@@ -32,6 +32,7 @@ public static class PersistenceServiceCollectionExtensions
         services.AddOptions<LedgerOptions>().BindConfiguration("Nemo:Ledger").ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<LedgerOptions>>().Value);
         services.AddSingleton<ISpendStore, PostgresSpendStore>();
+        services.AddSingleton<LedgerHealth>();
         services.AddSingleton<GroupCommitLedger>();
         services.AddSingleton<IUsageLedger>(sp => sp.GetRequiredService<GroupCommitLedger>());
         services.AddSingleton<IActivationFence, PostgresActivationFence>();

@@ -86,6 +86,7 @@ public static class ClusterHostingExtensions
             builder.Services.PostConfigure<GrainTypeOptions>(o => o.Classes.Remove(typeof(OrganizationGrain)));
         AddCommon(builder, cluster);
         builder.Services.AddNemoHealthChecks(silo: true);
+        builder.Services.AddHostedService<MembershipMetrics>();
         return builder;
     }
 

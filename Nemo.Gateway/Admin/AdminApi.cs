@@ -11,6 +11,7 @@ using Nemo.Gateway.Admin.Operator;
 using Nemo.Gateway.Admin.Organizations;
 using Nemo.Gateway.Admin.Signup;
 using Nemo.Gateway.Admin.Teams;
+using Nemo.Gateway.Admin.RequestLog;
 using Nemo.Gateway.Admin.Usage;
 
 namespace Nemo.Gateway.Admin;
@@ -39,6 +40,7 @@ internal static class AdminApi
         app.MapNemoCreditsApi();
         app.MapNemoBillingApi();
         app.MapNemoUsageApi();
+        app.MapNemoRequestLogApi();
         app.MapNemoAuditApi();
         return app;
     }

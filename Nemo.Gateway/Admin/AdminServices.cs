@@ -14,6 +14,7 @@ using Nemo.Gateway.Admin.Organizations;
 using Nemo.Gateway.Admin.Signup;
 using Nemo.Gateway.Admin.Storage;
 using Nemo.Gateway.Admin.Teams;
+using Nemo.Gateway.Admin.RequestLog;
 using Nemo.Gateway.Admin.Usage;
 using Nemo.Gateway.Email;
 using Nemo.Gateway.Keys;
@@ -38,6 +39,7 @@ internal static class AdminServices
         services.AddSingleton<VerificationToken>();
 
         services.AddSingleton<WebhookTargets>();
+        WebhookDeliveryService.AddClient(services);
         services.AddSingleton<AdminDatabase>();
         services.AddSingleton<AdminAuthenticator>();
         services.AddSingleton<Propagation>();
@@ -52,6 +54,7 @@ internal static class AdminServices
         services.AddSingleton<CreditStore>();
         services.AddSingleton<BillingStore>();
         services.AddSingleton<UsageStore>();
+        services.AddSingleton<RequestLogStore>();
         services.TryAddSingleton<IPaymentProvider, DevelopmentPaymentProvider>();
 
         bool smtp = !string.IsNullOrWhiteSpace(configuration["Nemo:Email:SmtpHost"]);

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Nemo.Gateway.Telemetry;
 using Nemo.Persistence.Database;
 using Npgsql;
 
@@ -13,8 +14,10 @@ namespace Nemo.Gateway.Email;
 /// with exponential backoff, or given up after MaxAttempts.
 /// </summary>
 internal sealed partial class EmailOutboxService(NemoDatabase database, IEmailSender sender, TimeProvider time, IOptions<EmailOptions> options,
-    ILogger<EmailOutboxService> logger) : BackgroundService
+    NemoMetrics metrics, ILogger<EmailOutboxService> logger) : BackgroundService
 {
+    private const string Outbox = "email";
+
     private const int BatchSize = 20;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -27,6 +30,7 @@ internal sealed partial class EmailOutboxService(NemoDatabase database, IEmailSe
                 while (await RunOnceAsync(stoppingToken) == BatchSize)
                 {
                 }
+                metrics.OutboxBacklog(Outbox, await BacklogAsync(stoppingToken));
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -34,6 +38,13 @@ internal sealed partial class EmailOutboxService(NemoDatabase database, IEmailSe
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    /// <summary>Undelivered, not given up: the outbox's backlog, for the <c>nemo.outbox.backlog</c> gauge (one count per poll).</summary>
+    private async Task<long> BacklogAsync(CancellationToken cancellationToken)
+    {
+        await using NpgsqlCommand count = database.DataSource.CreateCommand("SELECT count(*) FROM nemo.email_outbox WHERE sent_at IS NULL AND failed_at IS NULL");
+        return (long)(await count.ExecuteScalarAsync(cancellationToken))!;
     }
 
     /// <summary>Sends what is due now; returns how many emails were claimed.</summary>

@@ -6,8 +6,11 @@ using Nemo.Gateway.Admin;
 using Nemo.Gateway.Keys;
 using Nemo.Gateway.Providers;
 using Nemo.Gateway.Proxy;
+using Nemo.Gateway.RequestLog;
+using Nemo.Gateway.Telemetry;
 using Nemo.Cluster.Hosting;
 using Nemo.Grains.Spend;
+using Nemo.ServiceDefaults;
 
 namespace Nemo.Gateway.Hosting;
 
@@ -46,6 +49,7 @@ public static class GatewayHostingExtensions
             provider.ValidateScopes = true;
         });
         IServiceCollection services = builder.Services;
+        builder.AddNemoServiceDefaults("nemo-gateway");
         switch (role)
         {
             case GatewayRole.AllInOne:
@@ -65,7 +69,12 @@ public static class GatewayHostingExtensions
         if (errors.Length > 0)
             throw new InvalidOperationException("Invalid gateway configuration:" + Environment.NewLine + string.Join(Environment.NewLine, errors.Select(e => "  - " + e)));
         services.AddSingleton(gatewayOptions);
-        services.AddSingleton(ModelCatalog.FromConfiguration(configuration));
+        ModelCatalog catalog = ModelCatalog.FromConfiguration(configuration);
+        services.AddSingleton(catalog);
+        UpstreamHttp.AddClients(services, catalog);
+        services.AddSingleton<NemoMetrics>();
+        services.AddSingleton<RequestLogWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<RequestLogWriter>());
 
         services.AddSingleton<ApiKeyCache>();
         services.AddSingleton<KeyAuthenticator>();
@@ -82,7 +91,7 @@ public static class GatewayHostingExtensions
 
     public static WebApplication MapNemoGateway(this WebApplication app)
     {
-        app.MapNemoHealth();
+        app.MapNemoDefaultEndpoints();
         app.MapNemoLlmApi();
         app.MapNemoAdminApi();
         return app;

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
+using Nemo.Gateway.Telemetry;
 using Nemo.Persistence.Database;
 using Npgsql;
 
@@ -17,7 +18,7 @@ namespace Nemo.Gateway.Keys;
 /// hash marked superseded and expiring when the grace period ends, so the old secret stops working at
 /// that instant on every gateway without any further notification.
 /// </summary>
-internal sealed partial class ApiKeyCache(NemoDatabase database, NegativeKeyCache unknown, ILogger<ApiKeyCache> logger)
+internal sealed partial class ApiKeyCache(NemoDatabase database, NegativeKeyCache unknown, NemoMetrics metrics, ILogger<ApiKeyCache> logger)
 {
     private const string SelectSql =
         """
@@ -39,7 +40,11 @@ internal sealed partial class ApiKeyCache(NemoDatabase database, NegativeKeyCach
     public async ValueTask<KeyEntry?> FindAsync(KeyHash hash, CancellationToken cancellationToken)
     {
         if (_entries.TryGetValue(hash, out KeyEntry? entry))
+        {
+            metrics.KeyLookup(hit: true);
             return entry;
+        }
+        metrics.KeyLookup(hit: false);
         if (unknown.Contains(hash))
             return null;
         Lazy<Task<KeyEntry?>> load = _loading.GetOrAdd(hash, h => new Lazy<Task<KeyEntry?>>(() => LoadMissAsync(h)));

@@ -1,9 +1,11 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Nemo.Gateway.Telemetry;
 using Nemo.Persistence.Database;
 using Npgsql;
 
@@ -19,23 +21,31 @@ namespace Nemo.Gateway.Notifications;
 /// webhook URL are marked failed ("no webhook URL configured") rather than kept forever.
 /// </summary>
 internal sealed partial class WebhookDeliveryService(NemoDatabase database, TimeProvider time, IOptions<WebhookOptions> options,
-    WebhookTargets targets, ILogger<WebhookDeliveryService> logger) : BackgroundService
+    WebhookTargets targets, IHttpClientFactory clients, NemoMetrics metrics, ILogger<WebhookDeliveryService> logger) : BackgroundService
 {
+    /// <summary>The IHttpClientFactory client deliveries use (registered by <see cref="AddClient"/>).</summary>
+    public const string ClientName = "webhooks";
+
+    private const string Outbox = "webhook";
+
     private const int BatchSize = 50;
 
-    // The timeout is applied per delivery (not here), so constructing the service never reads options
-    // before start-up validation has reported every invalid setting at once. Redirects are never
-    // followed, and every connection goes through the target check on the resolved address.
-    private readonly HttpClient _http = new(new SocketsHttpHandler
-    {
-        AllowAutoRedirect = false,
-        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-        UseProxy = false,
-        ConnectCallback = targets.ConnectAsync,
-    })
-    {
-        Timeout = Timeout.InfiniteTimeSpan,
-    };
+    private readonly HttpClient _http = clients.CreateClient(ClientName);
+
+    /// <summary>
+    /// The delivery client. The timeout is applied per delivery (not here), so constructing the service
+    /// never reads options before start-up validation has reported every invalid setting at once.
+    /// Redirects are never followed, and every connection goes through the target check on the resolved address.
+    /// </summary>
+    public static void AddClient(IServiceCollection services) =>
+        services.AddHttpClient(ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                UseProxy = false,
+                ConnectCallback = sp.GetRequiredService<WebhookTargets>().ConnectAsync,
+            });
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -47,6 +57,7 @@ internal sealed partial class WebhookDeliveryService(NemoDatabase database, Time
                 while (await RunOnceAsync(stoppingToken) == BatchSize)
                 {
                 }
+                metrics.OutboxBacklog(Outbox, await BacklogAsync(stoppingToken));
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -54,6 +65,13 @@ internal sealed partial class WebhookDeliveryService(NemoDatabase database, Time
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    /// <summary>Undelivered, not given up: the outbox's backlog, for the <c>nemo.outbox.backlog</c> gauge (one count per poll).</summary>
+    private async Task<long> BacklogAsync(CancellationToken cancellationToken)
+    {
+        await using NpgsqlCommand count = database.DataSource.CreateCommand("SELECT count(*) FROM nemo.notifications WHERE delivered_at IS NULL AND failed_at IS NULL");
+        return (long)(await count.ExecuteScalarAsync(cancellationToken))!;
     }
 
     /// <summary>Delivers what is due now; returns how many notifications were claimed.</summary>
@@ -156,12 +174,6 @@ internal sealed partial class WebhookDeliveryService(NemoDatabase database, Time
             LogGaveUp(notification.Id, notification.OrganizationId, notification.Attempt, failure);
         else
             LogRetrying(notification.Id, notification.OrganizationId, notification.Attempt, failure);
-    }
-
-    public override void Dispose()
-    {
-        _http.Dispose();
-        base.Dispose();
     }
 
     [LoggerMessage(EventId = 7201, Level = LogLevel.Debug, Message = "Delivered notification {Id} of organization {OrganizationId} (attempt {Attempt})")]

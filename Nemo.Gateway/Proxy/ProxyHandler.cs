@@ -1,9 +1,13 @@
 using System.Buffers;
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 using Microsoft.AspNetCore.Http;
 using Nemo.Gateway.Errors;
 using Nemo.Gateway.Hosting;
 using Nemo.Gateway.Keys;
 using Nemo.Gateway.Providers;
+using Nemo.Gateway.RequestLog;
+using Nemo.Gateway.Telemetry;
 using Nemo.Grains.Spend;
 using Nemo.Cluster.Calls;
 
@@ -24,6 +28,9 @@ internal sealed class ProxyHandler(
     StreamRelay streams,
     GatewayOptions options,
     TokenCounter tokens,
+    NemoMetrics metrics,
+    RequestLogWriter requestLog,
+    ILogger<ProxyHandler> logger,
     TimeProvider time)
 {
     public const string CustomerHeader = "x-nemo-customer-id";
@@ -31,41 +38,79 @@ internal sealed class ProxyHandler(
     public async Task HandleAsync(HttpContext context, LlmEndpoint endpoint)
     {
         long started = time.GetTimestamp();
+        Answered answered = default;
+        try
+        {
+            answered = await HandleCoreAsync(context, endpoint, started);
+        }
+        finally
+        {
+            HttpResponse response = context.Response;
+            int status = context.RequestAborted.IsCancellationRequested && !response.HasStarted ? 499 : response.StatusCode;
+            TimeSpan took = time.GetElapsedTime(started);
+            metrics.Request(endpoint, answered.Model, status, took, answered.Key?.OrganizationId);
+            if (answered.Key is { } key && status is < 200 or >= 300)
+            {
+                // No usage event: the request log keeps the failure (queued; written after the response).
+                requestLog.Record(new RequestFailure(answered.RequestId, key.OrganizationId, key.TeamId, key.KeyId, key.UserId, answered.Customer,
+                    answered.Model?.Name, answered.Model?.Provider, endpoint.UpstreamPath(), status, (long)took.TotalMilliseconds, time.GetUtcNow()));
+            }
+        }
+    }
+
+    /// <summary>What the request's metrics and request log need once it is answered: what was known of it by then.</summary>
+    private readonly record struct Answered(Guid RequestId, KeyEntry? Key, CatalogModel? Model = null, string? Customer = null);
+
+    private async ValueTask<Answered> HandleCoreAsync(HttpContext context, LlmEndpoint endpoint, long started)
+    {
         Guid requestId = Guid.CreateVersion7();
         HttpResponse response = context.Response;
-        response.Headers["x-nemo-request-id"] = requestId.ToString();
+        string requestIdText = requestId.ToString();
+        response.Headers["x-nemo-request-id"] = requestIdText;
 
         (KeyEntry? key, OpenAIError authError) = await authenticator.AuthenticateAsync(context);
         if (key is null)
         {
+            metrics.Refused(authError.Status == StatusCodes.Status429TooManyRequests ? AuthorizeOutcome.RateLimited : AuthorizeOutcome.Unauthorized,
+                authError.Code ?? "invalid_api_key");
             await authError.WriteAsync(response);
-            return;
+            return default;
         }
-        response.Headers["x-nemo-org-id"] = key.OrganizationId.ToString();
+        string organizationText = key.OrganizationId.ToString();
+        response.Headers["x-nemo-org-id"] = organizationText;
+        // The request id links this request's logs, its trace and its usage event / request log entry.
+        using IDisposable? scope = logger.BeginScope(new RequestLogScope(requestIdText, organizationText));
+        if (Activity.Current is { IsAllDataRequested: true } activity)
+        {
+            activity.SetTag("nemo.request_id", requestIdText);
+            activity.SetTag("nemo.organization_id", organizationText);
+        }
 
         (byte[]? body, int length, OpenAIError bodyError) = await RequestBody.ReadAsync(context.Request, options.MaxRequestBodyBytes, context.RequestAborted);
         if (body is null)
         {
             await bodyError.WriteAsync(response);
-            return;
+            return new Answered(requestId, key);
         }
         try
         {
             if (!inspector.TryInspect(endpoint, body.AsMemory(0, length), catalog, out InspectedRequest request, out CatalogModel model, out OpenAIError invalid))
             {
                 await invalid.WriteAsync(response);
-                return;
+                return new Answered(requestId, key);
             }
             if (!TryHeaderCustomer(context.Request, out string? headerCustomer, out OpenAIError headerError))
             {
                 await headerError.WriteAsync(response);
-                return;
+                return new Answered(requestId, key, model);
             }
             string? customer = headerCustomer ?? request.Customer;
+            var answered = new Answered(requestId, key, model, customer);
             long costUpper = model.Price.Cost(request.PromptTokensUpper, request.OutputTokensUpper);
             var admission = new Admission(requestId, key, customer, model, endpoint, request, costUpper, started);
 
             AuthorizeResult decision;
+            long authorizing = time.GetTimestamp();
             try
             {
                 decision = await cluster.AuthorizeAsync(
@@ -74,20 +119,24 @@ internal sealed class ProxyHandler(
             }
             catch (ClusterUnavailableException ex)
             {
+                metrics.Refused(AuthorizeOutcome.Fenced, "cluster_unavailable", time.GetElapsedTime(authorizing));
                 await OpenAIError.Unavailable($"Nemo could not reach the silo that authorizes this organization: {ex.Message}").WriteAsync(response);
-                return;
+                return answered;
             }
             RateLimitHeaders.Write(response, decision.RateLimits);
             if (!decision.Admitted)
             {
+                metrics.Refused(decision.Outcome, decision.Code, time.GetElapsedTime(authorizing));
                 await WriteRefusalAsync(response, decision);
-                return;
+                return answered;
             }
+            metrics.Admitted(time.GetElapsedTime(authorizing));
 
             if (request.Stream)
                 await streams.RelayAsync(context, admission);
             else
                 await ForwardAsync(context, admission);
+            return answered;
         }
         finally
         {

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Nemo.Grains.Spend;
 using Nemo.Cluster.Calls;
+using Nemo.Gateway.Telemetry;
 
 namespace Nemo.Gateway.Proxy;
 
@@ -11,9 +12,10 @@ namespace Nemo.Gateway.Proxy;
 /// confirmed is then decided by abandoning the request (a zero-cost event under the same request id), so
 /// that a client told "not billed, retry" is never billed later.
 /// </summary>
-internal sealed partial class SpendRecorder(OrganizationCalls cluster, TimeProvider time, ILogger<SpendRecorder> logger)
+internal sealed partial class SpendRecorder(OrganizationCalls cluster, NemoMetrics metrics, TimeProvider time, ILogger<SpendRecorder> logger)
 {
-    public async Task<SettleResult> SettleAsync(Admission admission, long promptTokens, long completionTokens, UsageFlags flags, int statusCode)
+    public async Task<SettleResult> SettleAsync(Admission admission, long promptTokens, long completionTokens, UsageFlags flags, int statusCode,
+        TimeSpan? firstToken = null)
     {
         // The reservation's token bounds are true upper bounds (docs/ARCHITECTURE.md, "Money"): a provider claiming more
         // (10^12 tokens) must not lock the organization out of its TPM limit for months.
@@ -35,10 +37,14 @@ internal sealed partial class SpendRecorder(OrganizationCalls cluster, TimeProvi
         var request = new SettleRequest(
             admission.RequestId, admission.Key.OrganizationId, admission.Key.TeamId, admission.Key.KeyId, admission.Key.UserId,
             admission.Customer, admission.Model.Name, admission.Endpoint.UpstreamPath(), promptTokens, completionTokens, cost,
-            admission.Request.TokenEstimate, flags, statusCode, (long)time.GetElapsedTime(admission.StartedTimestamp).TotalMilliseconds);
+            admission.Request.TokenEstimate, flags, statusCode, (long)time.GetElapsedTime(admission.StartedTimestamp).TotalMilliseconds,
+            admission.Model.Provider, firstToken is { } ttft ? (long)ttft.TotalMilliseconds : null);
+        long settling = time.GetTimestamp();
         try
         {
-            return await cluster.SettleAsync(request, CancellationToken.None) == SettleOutcome.Abandoned ? SettleResult.NotBilled : SettleResult.Billed;
+            SettleOutcome settled = await cluster.SettleAsync(request, CancellationToken.None);
+            metrics.Settled(time.GetElapsedTime(settling));
+            return settled == SettleOutcome.Abandoned ? SettleResult.NotBilled : Billed(admission, promptTokens, completionTokens, cost);
         }
         catch (ClusterUnavailableException ex)
         {
@@ -48,13 +54,20 @@ internal sealed partial class SpendRecorder(OrganizationCalls cluster, TimeProvi
         {
             SettleOutcome decided = await cluster.AbandonAsync(request, CancellationToken.None);
             LogDecided(admission.RequestId, decided);
-            return decided == SettleOutcome.Abandoned ? SettleResult.NotBilled : SettleResult.Billed;
+            return decided == SettleOutcome.Abandoned ? SettleResult.NotBilled : Billed(admission, promptTokens, completionTokens, cost);
         }
         catch (ClusterUnavailableException ex)
         {
             LogOutcomeUnknown(ex, admission.RequestId);
             return SettleResult.Unknown;
         }
+    }
+
+    private SettleResult Billed(Admission admission, long promptTokens, long completionTokens, long cost)
+    {
+        metrics.Usage(admission.Model, promptTokens, completionTokens, cost);
+        LogSettled(admission.RequestId, admission.Model.Name, promptTokens, completionTokens, cost);
+        return SettleResult.Billed;
     }
 
     /// <summary>Gives the reservation back (no tokens were produced). If that fails, the reservation expires instead.</summary>
@@ -69,6 +82,9 @@ internal sealed partial class SpendRecorder(OrganizationCalls cluster, TimeProvi
             LogReleaseFailed(ex, admission.RequestId);
         }
     }
+
+    [LoggerMessage(EventId = 7005, Level = LogLevel.Debug, Message = "Settled request {RequestId} ({Model}): {PromptTokens} + {CompletionTokens} tokens, {CostNanos} nano-dollars")]
+    private partial void LogSettled(Guid requestId, string model, long promptTokens, long completionTokens, long costNanos);
 
     [LoggerMessage(EventId = 7001, Level = LogLevel.Error, Message = "Settle of request {RequestId} could not be confirmed; abandoning it to make the outcome final")]
     private partial void LogSettleFailed(Exception exception, Guid requestId);

@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Http;
 using Nemo.Gateway.Errors;
 using Nemo.Gateway.Hosting;
+using Nemo.Gateway.Telemetry;
 using Nemo.Grains.Spend;
 
 namespace Nemo.Gateway.Proxy;
@@ -23,7 +24,7 @@ namespace Nemo.Gateway.Proxy;
 /// <item>Usage that is missing or unreadable is replaced by the same counted figure, flagged Estimated.</item>
 /// </list>
 /// </summary>
-internal sealed class StreamRelay(UpstreamHttp upstream, SpendRecorder spend, TokenCounter tokens, GatewayOptions options, TimeProvider time)
+internal sealed class StreamRelay(UpstreamHttp upstream, SpendRecorder spend, TokenCounter tokens, GatewayOptions options, NemoMetrics metrics, TimeProvider time)
 {
     /// <summary>The largest single upstream event accepted.</summary>
     private const int MaxEventBytes = 4 * 1024 * 1024;
@@ -33,6 +34,19 @@ internal sealed class StreamRelay(UpstreamHttp upstream, SpendRecorder spend, To
     private static readonly byte[] Done = "data: [DONE]\n\n"u8.ToArray();
 
     public async Task RelayAsync(HttpContext context, Admission admission)
+    {
+        metrics.StreamStarted();
+        try
+        {
+            await RelayCoreAsync(context, admission);
+        }
+        finally
+        {
+            metrics.StreamEnded();
+        }
+    }
+
+    private async Task RelayCoreAsync(HttpContext context, Admission admission)
     {
         HttpResponse response = context.Response;
         CancellationToken clientAborted = context.RequestAborted;
@@ -51,6 +65,7 @@ internal sealed class StreamRelay(UpstreamHttp upstream, SpendRecorder spend, To
 
         PipeWriter writer = response.BodyWriter;
         bool started = false, sawDone = false, sawFinal = false;
+        TimeSpan? firstToken = null;
         UsageReport usage = UsageReport.Absent;
         bool usageUnreadable = false;
         var delivered = new OutputTally();
@@ -84,6 +99,8 @@ internal sealed class StreamRelay(UpstreamHttp upstream, SpendRecorder spend, To
                         {
                             StartResponse(response);
                             started = true;
+                            firstToken = time.GetElapsedTime(admission.StartedTimestamp);
+                            metrics.FirstToken(admission.Model, firstToken.Value);
                         }
                         writer.Write(DataPrefix);
                         writer.Write(data.Span);
@@ -125,7 +142,7 @@ internal sealed class StreamRelay(UpstreamHttp upstream, SpendRecorder spend, To
             prompt = Math.Min(admission.Request.PromptTokensUpper, tokens.CountPrompt(admission.Endpoint, admission.Request.UpstreamBody));
             completion = Math.Min(admission.Request.OutputTokensUpper, delivered.Tokens);
         }
-        SettleResult settled = await spend.SettleAsync(admission, prompt, completion, flags, StatusCodes.Status200OK);
+        SettleResult settled = await spend.SettleAsync(admission, prompt, completion, flags, StatusCodes.Status200OK, firstToken);
         if (clientAborted.IsCancellationRequested)
             return;
         if (!started)

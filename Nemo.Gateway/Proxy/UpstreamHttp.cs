@@ -1,54 +1,75 @@
 using System.Net.Http.Headers;
+using Microsoft.Extensions.DependencyInjection;
 using Nemo.Gateway.Providers;
+using Nemo.Gateway.Telemetry;
 
 namespace Nemo.Gateway.Proxy;
 
 /// <summary>
-/// The gateway's HttpClients to providers, one per provider so each has its own connect timeout:
-/// pooled connections, no automatic decompression (usage is read from the body), no redirects (a 3xx
-/// is answered 502: following one would send the provider key elsewhere), the provider's key as
-/// bearer — never the client's virtual key.
+/// The gateway's HttpClients to providers, one named IHttpClientFactory client per provider so each has
+/// its own connect timeout: pooled connections (recycled every 5 minutes so DNS changes are seen), no
+/// automatic decompression (usage is read from the body), no redirects (a 3xx is answered 502: following
+/// one would send the provider key elsewhere), the provider's key as bearer — never the client's virtual
+/// key. HttpClient's instrumentation propagates the request's W3C <c>traceparent</c> to the provider.
+/// The clients are taken from the factory once, at start-up (their handlers never expire), so a request
+/// allocates no client.
 /// </summary>
-internal sealed class UpstreamHttp : IDisposable
+internal sealed class UpstreamHttp
 {
     private static readonly MediaTypeHeaderValue Json = new("application/json");
     private readonly Dictionary<string, HttpClient> _clients = new(StringComparer.Ordinal);
+    private readonly NemoMetrics _metrics;
+    private readonly TimeProvider _time;
 
-    public UpstreamHttp(ModelCatalog catalog)
+    public UpstreamHttp(ModelCatalog catalog, IHttpClientFactory factory, NemoMetrics metrics, TimeProvider time)
     {
+        _metrics = metrics;
+        _time = time;
         foreach (CatalogModel model in catalog.Models)
+            _clients.TryAdd(model.Provider, factory.CreateClient(ClientName(model.Provider)));
+    }
+
+    public static string ClientName(string provider) => "upstream:" + provider;
+
+    /// <summary>Registers one named client per provider of the catalog.</summary>
+    public static void AddClients(IServiceCollection services, ModelCatalog catalog)
+    {
+        foreach (CatalogModel model in catalog.Models.DistinctBy(m => m.Provider))
         {
-            if (_clients.ContainsKey(model.Provider))
-                continue;
-            _clients[model.Provider] = new HttpClient(new SocketsHttpHandler
-            {
-                PooledConnectionIdleTimeout = TimeSpan.FromSeconds(90),
-                ConnectTimeout = model.Timeouts.Connect,
-                AllowAutoRedirect = false,
-                UseCookies = false,
-                UseProxy = false,
-                AutomaticDecompression = System.Net.DecompressionMethods.None,
-            })
-            {
-                // The per-call deadlines (first byte, idle, total) are UpstreamDeadline's.
-                Timeout = Timeout.InfiniteTimeSpan,
-            };
+            TimeSpan connect = model.Timeouts.Connect;
+            services.AddHttpClient(ClientName(model.Provider), client => client.Timeout = Timeout.InfiniteTimeSpan) // the per-call deadlines are UpstreamDeadline's
+                .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+                {
+                    PooledConnectionIdleTimeout = TimeSpan.FromSeconds(90),
+                    PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                    ConnectTimeout = connect,
+                    AllowAutoRedirect = false,
+                    UseCookies = false,
+                    UseProxy = false,
+                    AutomaticDecompression = System.Net.DecompressionMethods.None,
+                })
+                .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
         }
     }
 
-    public Task<HttpResponseMessage> SendAsync(CatalogModel model, LlmEndpoint endpoint, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    public async Task<HttpResponseMessage> SendAsync(CatalogModel model, LlmEndpoint endpoint, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
         var content = new ReadOnlyMemoryContent(body);
         content.Headers.ContentType = Json;
         var request = new HttpRequestMessage(HttpMethod.Post, new Uri(model.BaseUrl, endpoint.UpstreamPath())) { Content = content };
         if (!string.IsNullOrEmpty(model.ApiKey))
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", model.ApiKey);
-        return _clients[model.Provider].SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-    }
-
-    public void Dispose()
-    {
-        foreach (HttpClient client in _clients.Values)
-            client.Dispose();
+        long started = _time.GetTimestamp();
+        int status = 0;
+        try
+        {
+            HttpResponseMessage response = await _clients[model.Provider].SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            status = (int)response.StatusCode;
+            return response;
+        }
+        finally
+        {
+            _metrics.Upstream(model, status, _time.GetElapsedTime(started));
+        }
     }
 }

@@ -8,7 +8,7 @@ namespace Nemo.Gateway.Retention;
 
 /// <summary>
 /// Purges request detail older than each organization's <c>data_retention_days</c>: usage events (which
-/// are also the activity feed) and unsettled-reservation records. Spend totals (<c>nemo.usage_daily</c>)
+/// are also the activity feed and the request log), the request log's failed requests and unsettled-reservation records. Spend totals (<c>nemo.usage_daily</c>)
 /// are kept: grains load spend from them, so purging detail never changes a balance or a budget. For a
 /// deleted organization everything left (detail, totals, notifications) is purged. One gateway sweeps at a
 /// time (a PostgreSQL advisory lock); deletes go in batches by the organization/time index.
@@ -57,12 +57,15 @@ internal sealed partial class RetentionService(NemoDatabase database, TimeProvid
                 while (await reader.ReadAsync(cancellationToken))
                     organizations.Add((reader.GetGuid(0), reader.GetBoolean(1), reader.GetInt32(2)));
             }
-            long events = 0, unsettled = 0, deletedRows = 0;
+            long events = 0, unsettled = 0, deletedRows = 0, failures = 0;
             foreach ((Guid id, bool deleted, int days) in organizations)
             {
                 DateTimeOffset cutoff = deleted ? EndOfTime : now.AddDays(-days);
                 events += await PurgeAsync(connection,
                     "DELETE FROM nemo.usage_events WHERE seq IN (SELECT seq FROM nemo.usage_events WHERE organization_id = @org AND occurred_at < @cutoff LIMIT @batch)",
+                    id, cutoff, cancellationToken);
+                failures += await PurgeAsync(connection,
+                    "DELETE FROM nemo.request_failures WHERE request_id IN (SELECT request_id FROM nemo.request_failures WHERE organization_id = @org AND occurred_at < @cutoff LIMIT @batch)",
                     id, cutoff, cancellationToken);
                 unsettled += await PurgeAsync(connection,
                     "DELETE FROM nemo.unsettled_reservations WHERE request_id IN (SELECT request_id FROM nemo.unsettled_reservations WHERE organization_id = @org AND recorded_at < @cutoff LIMIT @batch)",
@@ -77,7 +80,7 @@ internal sealed partial class RetentionService(NemoDatabase database, TimeProvid
                         id, cutoff, cancellationToken);
                 }
             }
-            return new RetentionReport(true, events, unsettled, deletedRows);
+            return new RetentionReport(true, events, unsettled, deletedRows, failures);
         }
         finally
         {

@@ -2,7 +2,9 @@ namespace Nemo.Grains.Spend;
 
 /// <summary>
 /// The actual usage of an admitted request. Settling is idempotent by <see cref="RequestId"/>:
-/// retrying it any number of times leaves exactly one usage event.
+/// retrying it any number of times leaves exactly one usage event. <see cref="Deployment"/> (the provider
+/// that served the model) and <see cref="FirstTokenMs"/> (streams: time to the first event relayed) are
+/// for the request log; they come last so that older callers' messages still deserialize.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("nemo.settle-request")]
 public sealed record SettleRequest(
@@ -20,4 +22,6 @@ public sealed record SettleRequest(
     long TokenEstimate,
     UsageFlags Flags,
     int StatusCode,
-    long LatencyMs);
+    long LatencyMs,
+    string? Deployment = null,
+    long? FirstTokenMs = null);

@@ -17,9 +17,9 @@ internal sealed class AppendStatement : IAsyncDisposable
         """
         WITH batch AS (
             SELECT * FROM unnest(@request_id, @org, @team, @key, @user, @customer, @model, @endpoint, @prompt, @completion,
-                                 @cost, @flags, @status, @latency, @epoch, @occurred)
+                                 @cost, @flags, @status, @latency, @epoch, @occurred, @deployment, @ttft)
                 AS b(request_id, organization_id, team_id, key_id, user_id, customer_id, model, endpoint, prompt_tokens,
-                     completion_tokens, cost, flags, status_code, latency_ms, epoch, occurred_at)
+                     completion_tokens, cost, flags, status_code, latency_ms, epoch, occurred_at, deployment, ttft_ms)
         ),
         fences AS (
             SELECT organization_id, epoch FROM nemo.organization_activations
@@ -32,9 +32,9 @@ internal sealed class AppendStatement : IAsyncDisposable
         ),
         ins AS (
             INSERT INTO nemo.usage_events (request_id, organization_id, team_id, key_id, user_id, customer_id, model, endpoint,
-                prompt_tokens, completion_tokens, cost, flags, status_code, latency_ms, epoch, occurred_at)
+                prompt_tokens, completion_tokens, cost, flags, status_code, latency_ms, epoch, occurred_at, deployment, ttft_ms)
             SELECT request_id, organization_id, team_id, key_id, user_id, customer_id, model, endpoint,
-                prompt_tokens, completion_tokens, cost, flags, status_code, latency_ms, epoch, occurred_at
+                prompt_tokens, completion_tokens, cost, flags, status_code, latency_ms, epoch, occurred_at, deployment, ttft_ms
             FROM valid
             ORDER BY request_id
             ON CONFLICT (request_id) DO NOTHING
@@ -87,6 +87,8 @@ internal sealed class AppendStatement : IAsyncDisposable
         AddArray<long>("latency");
         AddArray<long>("epoch");
         AddArray<DateTimeOffset>("occurred");
+        AddArray<string?>("deployment");
+        AddArray<long?>("ttft");
         AddArray<Guid>("orgs");
     }
 
@@ -126,6 +128,8 @@ internal sealed class AppendStatement : IAsyncDisposable
         Set("latency", batch.Select(p => p.Usage.LatencyMs));
         Set("epoch", batch.Select(p => p.Epoch));
         Set("occurred", batch.Select(p => p.OccurredAt));
+        Set("deployment", batch.Select(p => p.Usage.Deployment));
+        Set("ttft", batch.Select(p => p.Usage.FirstTokenMs));
         Set("orgs", batch.Select(p => p.Usage.OrganizationId).Distinct());
 
         var outcomes = new Dictionary<Guid, AppendOutcome>(batch.Length);

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Nemo.Grains.Spend;
@@ -25,19 +26,27 @@ internal sealed partial class GroupCommitLedger : IUsageLedger, IAsyncDisposable
     private readonly NemoDatabase _database;
     private readonly LedgerOptions _options;
     private readonly ILogger<GroupCommitLedger> _logger;
+    private readonly TimeProvider _time;
+    private readonly LedgerMetrics _metrics;
+    private readonly LedgerHealth _health;
     private readonly Task[] _writers;
 
-    public GroupCommitLedger(NemoDatabase database, LedgerOptions options, ILogger<GroupCommitLedger> logger)
+    public GroupCommitLedger(NemoDatabase database, LedgerOptions options, ILogger<GroupCommitLedger> logger, TimeProvider time, IMeterFactory meters,
+        LedgerHealth health)
     {
         _database = database;
         _options = options;
         _logger = logger;
+        _time = time;
+        _health = health;
+        _metrics = new LedgerMetrics(meters, () => _queue.Reader.Count);
+        health.Track(() => _queue.Reader.TryPeek(out Pending? oldest) ? oldest.QueuedTimestamp : null);
         _writers = Enumerable.Range(0, Math.Max(1, options.Writers)).Select(_ => Task.Run(WriteLoopAsync)).ToArray();
     }
 
     public Task<AppendOutcome> AppendAsync(SettleRequest usage, DateTimeOffset occurredAt, long epoch, CancellationToken cancellationToken)
     {
-        var pending = new Pending(usage, occurredAt, epoch);
+        var pending = new Pending(usage, occurredAt, epoch, _time.GetTimestamp());
         if (!_queue.Writer.TryWrite(pending))
             throw new ObjectDisposedException(nameof(GroupCommitLedger), "The usage ledger is shutting down.");
         // Not cancellable: once queued, the write happens; the caller learns its outcome.
@@ -77,10 +86,13 @@ internal sealed partial class GroupCommitLedger : IUsageLedger, IAsyncDisposable
                     batch.Add(pending);
                 if (batch.Count == 0)
                     continue;
+                long started = _time.GetTimestamp();
                 try
                 {
                     statement ??= await AppendStatement.OpenAsync(_database);
                     await WriteBatchAsync(statement, batch);
+                    _metrics.Committed(batch.Count, _time.GetElapsedTime(started));
+                    _health.Succeeded();
                 }
                 catch (PostgresException ex) when (batch.Count > 1 && IsDataError(ex))
                 {
@@ -92,6 +104,8 @@ internal sealed partial class GroupCommitLedger : IUsageLedger, IAsyncDisposable
                 catch (Exception ex)
                 {
                     LogBatchFailed(ex, batch.Count);
+                    _metrics.Failed();
+                    _health.Failed(ex);
                     foreach (Pending pending in batch)
                         pending.Done.TrySetException(ex);
                     if (statement is not null)
@@ -155,7 +169,7 @@ internal sealed partial class GroupCommitLedger : IUsageLedger, IAsyncDisposable
         await Task.WhenAll(_writers);
     }
 
-    internal sealed record Pending(SettleRequest Usage, DateTimeOffset OccurredAt, long Epoch)
+    internal sealed record Pending(SettleRequest Usage, DateTimeOffset OccurredAt, long Epoch, long QueuedTimestamp)
     {
         public TaskCompletionSource<AppendOutcome> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

@@ -7,7 +7,8 @@ using Npgsql;
 namespace Nemo.Gateway.Admin.Usage;
 
 /// <summary>
-/// Usage analytics and the activity feed over <c>nemo.usage_events</c>, under row-level security. The
+/// Usage analytics and the activity feed over <c>nemo.usage_events</c> (and, for error rates and latency, the
+/// request log's <c>nemo.request_failures</c>), under row-level security. The
 /// organization/time index (and organization/key/time for a key filter) bounds every scan to the range
 /// asked for; docs/TENANCY.md has the figures measured on a million events.
 /// </summary>
@@ -23,15 +24,28 @@ internal sealed class UsageStore(AdminDatabase database, TimeProvider time)
         string order = groupBy == "day" ? "g.k" : "g.cost DESC, g.k";
         List<UsageRow> rows = await session.ListAsync(
             $"""
-            SELECT {UsageGrouping.Shown(groupBy)}, g.requests, g.prompt, g.completion, g.cost
-            FROM (SELECT {UsageGrouping.Expression(groupBy)} AS k, count(*) AS requests, sum(e.prompt_tokens)::bigint AS prompt,
-                         sum(e.completion_tokens)::bigint AS completion, sum(e.cost)::bigint AS cost
-                  FROM nemo.usage_events e
-                  WHERE e.organization_id = @org AND e.occurred_at >= @from AND e.occurred_at < @to AND (@key::uuid IS NULL OR e.key_id = @key)
+            SELECT {UsageGrouping.Shown(groupBy)}, g.requests, g.prompt, g.completion, g.cost, g.errors, g.p50, g.p95, g.p99
+            FROM (SELECT {UsageGrouping.Expression(groupBy)} AS k, count(*) FILTER (WHERE NOT e.failed) AS requests,
+                         coalesce(sum(e.prompt_tokens), 0)::bigint AS prompt, coalesce(sum(e.completion_tokens), 0)::bigint AS completion,
+                         coalesce(sum(e.cost), 0)::bigint AS cost, count(*) FILTER (WHERE e.failed) AS errors,
+                         percentile_disc(0.5) WITHIN GROUP (ORDER BY e.latency_ms) AS p50,
+                         percentile_disc(0.95) WITHIN GROUP (ORDER BY e.latency_ms) AS p95,
+                         percentile_disc(0.99) WITHIN GROUP (ORDER BY e.latency_ms) AS p99
+                  FROM (SELECT u.key_id, u.user_id, u.team_id, u.customer_id, u.model, u.occurred_at, u.prompt_tokens, u.completion_tokens,
+                               u.cost, u.latency_ms, u.status_code NOT BETWEEN 200 AND 299 AS failed
+                        FROM nemo.usage_events u
+                        WHERE u.organization_id = @org AND u.occurred_at >= @from AND u.occurred_at < @to AND (@key::uuid IS NULL OR u.key_id = @key)
+                        UNION ALL
+                        SELECT f.key_id, f.user_id, f.team_id, f.customer_id, f.model, f.occurred_at, 0, 0, 0, f.latency_ms, true
+                        FROM nemo.request_failures f
+                        WHERE f.organization_id = @org AND f.occurred_at >= @from AND f.occurred_at < @to AND (@key::uuid IS NULL OR f.key_id = @key)
+                          AND NOT EXISTS (SELECT 1 FROM nemo.usage_events x WHERE x.request_id = f.request_id)) e
                   GROUP BY 1) g
             ORDER BY {order}
             """,
-            r => new UsageRow(r.IsDBNull(0) ? null : r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), AdminJson.Money(r.GetInt64(4))),
+            r => new UsageRow(r.IsDBNull(0) ? null : r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), AdminJson.Money(r.GetInt64(4)),
+                r.GetInt64(5), UsageRow.Rate(r.GetInt64(5), r.GetInt64(1)), r.IsDBNull(6) ? null : r.GetInt64(6), r.IsDBNull(7) ? null : r.GetInt64(7),
+                r.IsDBNull(8) ? null : r.GetInt64(8)),
             cancellationToken, ("org", organizationId), ("from", window.From), ("to", window.To), ("tz", window.Timezone), ("key", keyId));
         return (window, rows, default);
     }

@@ -6,13 +6,13 @@ namespace Nemo.Tests.Admin;
 /// </summary>
 public static class Eventually
 {
-    public static async Task TrueAsync(Func<Task<bool>> condition, string description, double timeoutSeconds = 10)
+    public static async Task TrueAsync(Func<Task<bool>> condition, string description, double timeoutSeconds = 10, Func<string>? onTimeout = null)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(timeoutSeconds));
         while (!await condition())
         {
             if (timeout.IsCancellationRequested)
-                Assert.Fail($"Timed out after {timeoutSeconds} s waiting for: {description}");
+                Assert.Fail($"Timed out after {timeoutSeconds} s waiting for: {description}{(onTimeout is null ? "" : "; " + onTimeout())}");
             await Task.Delay(20);
         }
     }

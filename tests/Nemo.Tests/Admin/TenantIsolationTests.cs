@@ -25,7 +25,10 @@ public sealed class TenantIsolationTests(NemoHostFixture fixture) : IClassFixtur
             """
             INSERT INTO nemo.notifications (organization_id, kind, dedupe_key, payload) VALUES (@org, 'probe', @dedupe, '{}');
             INSERT INTO nemo.unsettled_reservations (request_id, organization_id, reserved_cost, expired_at) VALUES (@request, @org, 1, now());
-            """, ("org", world.OrganizationId), ("dedupe", $"probe:{world.OrganizationId}"), ("request", Guid.NewGuid()));
+            INSERT INTO nemo.request_failures (request_id, organization_id, team_id, key_id, endpoint, status_code, latency_ms, occurred_at)
+                VALUES (@failed, @org, @team, @key, 'chat/completions', 429, 1, now());
+            """, ("org", world.OrganizationId), ("dedupe", $"probe:{world.OrganizationId}"), ("request", Guid.NewGuid()), ("failed", Guid.NewGuid()),
+            ("team", world.DefaultTeamId), ("key", world.Owner.KeyId));
         return world;
     }
 

@@ -1,0 +1,36 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
+using Nemo.Gateway.Admin.Http;
+using Nemo.Gateway.Admin.Usage;
+using Nemo.Gateway.Errors;
+using Nemo.Grains.Tenancy;
+
+namespace Nemo.Gateway.Admin.RequestLog;
+
+/// <summary>
+/// <c>GET /v1/logs</c> (all roles): one entry per request of the caller's organization, newest first —
+/// billed requests and those that ended without a usage event — with filters and cursor paging.
+/// </summary>
+internal static class RequestLogApi
+{
+    public static IEndpointRouteBuilder MapNemoRequestLogApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/v1/logs", ListAsync).Members(MemberRole.Viewer, "read request logs");
+        return app;
+    }
+
+    private static async Task<IResult> ListAsync(HttpContext context, RequestLogStore store, IOptions<AdminOptions> options)
+    {
+        AdminCaller caller = AdminCaller.Of(context);
+        if (!Paging.TryRead(context.Request, options.Value.MaxPageSize, out Paging paging, out OpenAIError error)
+            || !RequestLogFilter.TryParse(context.Request, out RequestLogFilter filter, out error)
+            || !UsageWindow.TryParse(context.Request, out RawWindow raw, out error))
+            return error.ToResult();
+        (List<RequestLogEntry>? rows, error) = await store.ListAsync(caller.OrganizationId, filter, raw, paging, context.RequestAborted);
+        if (rows is null)
+            return error.ToResult();
+        return paging.Page(rows, r => (r.CreatedAt.UtcTicks, r.Id.ToString()));
+    }
+}

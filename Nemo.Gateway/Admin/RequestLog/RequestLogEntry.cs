@@ -1,0 +1,29 @@
+namespace Nemo.Gateway.Admin.RequestLog;
+
+/// <summary>
+/// One entry of <c>GET /v1/logs</c>: a request's metadata — never its prompt or completion, which Nemo
+/// does not keep. <see cref="Cost"/> is exact USD from the integer nano-dollar ledger; failed requests
+/// (no usage event) have no tokens, no cost and no time to first token.
+/// </summary>
+internal sealed record RequestLogEntry(
+    Guid Id,
+    DateTimeOffset CreatedAt,
+    Guid KeyId,
+    string? KeyName,
+    Guid TeamId,
+    Guid? UserId,
+    string? CustomerId,
+    string? Model,
+    string? Deployment,
+    string Endpoint,
+    int Status,
+    long LatencyMs,
+    long? TimeToFirstTokenMs,
+    long PromptTokens,
+    long CompletionTokens,
+    decimal Cost,
+    int Flags,
+    string[] FlagNames)
+{
+    public string Object => "request_log";
+}

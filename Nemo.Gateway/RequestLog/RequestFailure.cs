@@ -1,0 +1,16 @@
+namespace Nemo.Gateway.RequestLog;
+
+/// <summary>A request of a known key that ended without a usage event: what its request-log entry shows.</summary>
+internal sealed record RequestFailure(
+    Guid RequestId,
+    Guid OrganizationId,
+    Guid TeamId,
+    Guid KeyId,
+    Guid? UserId,
+    string? CustomerId,
+    string? Model,
+    string? Deployment,
+    string Endpoint,
+    int StatusCode,
+    long LatencyMs,
+    DateTimeOffset OccurredAt);
