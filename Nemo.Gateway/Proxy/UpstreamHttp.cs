@@ -47,6 +47,11 @@ internal sealed class UpstreamHttp
                     UseCookies = false,
                     UseProxy = false,
                     AutomaticDecompression = System.Net.DecompressionMethods.None,
+                    // A response Nemo abandons (an error body over UpstreamCall.MaxErrorBodyBytes, a broken
+                    // stream) closes its connection instead of being drained: by default the handler reads up to
+                    // 1 MiB of it in the background, and a provider sending huge error bodies would make every
+                    // tenant pay for reading them (measured: healthy p99 ×3.5 beside 56/s 1 MiB errors).
+                    MaxResponseDrainSize = UpstreamCall.MaxErrorBodyBytes,
                 })
                 .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
         }

@@ -131,7 +131,7 @@ internal abstract class FakeEndpoint(FakeUpstreamOptions options, FakeUpstreamSt
                 return false;
 
             case FakeMode.BigError:
-                await OpenAiError.WriteAsync(context, StatusCodes.Status400BadRequest, new string('x', 1024 * 1024), OpenAiError.InvalidRequest, "big");
+                await OpenAiError.BigAsync(context);
                 return false;
 
             default:

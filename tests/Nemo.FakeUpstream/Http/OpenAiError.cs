@@ -26,6 +26,30 @@ internal static class OpenAiError
         return JsonResponse.WriteAsync(context, status, buffer);
     }
 
+    /// <summary>
+    /// The "big_error" body (a 1 MiB message), built once: a provider's CPU is not the gateway's, and building it per
+    /// request would make the fake, sharing the gateway's cores in the benchmark, the slow part of what is measured.
+    /// </summary>
+    private static readonly Lazy<ArrayBufferWriter<byte>> BigErrorBody = new(() =>
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024 * 1024 + 256);
+        using (var json = new Utf8JsonWriter(buffer, JsonOutput.Options))
+        {
+            json.WriteStartObject();
+            json.WriteStartObject("error");
+            json.WriteString("message", new string('x', 1024 * 1024));
+            json.WriteString("type", InvalidRequest);
+            json.WriteNull("param");
+            json.WriteString("code", "big");
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+
+        return buffer;
+    });
+
+    public static Task BigAsync(HttpContext context) => JsonResponse.WriteAsync(context, StatusCodes.Status400BadRequest, BigErrorBody.Value);
+
     public static Task BadRequestAsync(HttpContext context, string message, string? param = null) =>
         WriteAsync(context, StatusCodes.Status400BadRequest, message, InvalidRequest, null, param);
 
