@@ -14,6 +14,7 @@ using Nemo.Persistence;
 using Nemo.Persistence.Database;
 using Nemo.Persistence.Fencing;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using Orleans;
 using Orleans.Hosting;
 using Orleans.Serialization;
@@ -78,6 +79,8 @@ public static class ClusterHostingExtensions
             });
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = cluster.ResponseTimeout);
             silo.AddNemoGrains(connectionString);
+            if (cluster.Dashboard)
+                silo.AddDashboard();
             if (cluster.TlsEnabled)
                 ClusterTls.Configure(silo, cluster);
             silo.AddStartupTask<MarkJoinedTask>(ServiceLifecycleStage.Active);
@@ -153,6 +156,8 @@ public static class ClusterHostingExtensions
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
                 return true;
             });
+            if (cluster.Dashboard)
+                client.AddDashboard();
             if (cluster.TlsEnabled)
                 ClusterTls.Configure(client, cluster);
         });

@@ -73,6 +73,14 @@ public sealed class NemoClusterOptions : IValidatableObject
     /// </summary>
     public string? TlsCaCertificatePath { get; set; }
 
+    /// <summary>
+    /// Runs Microsoft.Orleans.Dashboard (default false). Set it on every node of the cluster: silos collect
+    /// grain statistics (a grain-call filter, so it costs on every call), and gateways serve the dashboard
+    /// at <c>/dashboard</c>, to the operator's master key only (HTTP Basic, any user name, the master key as
+    /// password, or <c>Authorization: Bearer</c>).
+    /// </summary>
+    public bool Dashboard { get; set; }
+
     public bool TlsEnabled => !string.IsNullOrWhiteSpace(TlsCertificatePath);
 
     public IPAddress ListenIp => IPAddress.Parse(ListenAddress);

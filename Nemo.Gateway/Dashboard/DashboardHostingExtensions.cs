@@ -1,0 +1,38 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Nemo.Cluster.Hosting;
+using Orleans.Dashboard;
+
+namespace Nemo.Gateway.Dashboard;
+
+/// <summary>
+/// Microsoft.Orleans.Dashboard on a gateway, behind the operator's master key, when
+/// <c>Nemo:Cluster:Dashboard</c> is true (the silos add its grain statistics; see <see cref="NemoClusterOptions.Dashboard"/>).
+/// </summary>
+internal static class DashboardHostingExtensions
+{
+    public const string Path = "/dashboard";
+    private const string Policy = "NemoOperator";
+
+    public static bool Enabled(IConfiguration configuration) => configuration.GetValue<bool>("Nemo:Cluster:Dashboard");
+
+    public static IServiceCollection AddNemoDashboard(this IServiceCollection services, IConfiguration configuration)
+    {
+        if (!Enabled(configuration))
+            return services;
+        if (string.IsNullOrEmpty(configuration["NEMO_MASTER_KEY"]))
+            throw new InvalidOperationException("Nemo:Cluster:Dashboard is true but NEMO_MASTER_KEY is not set: the dashboard is served to the master key only; set it or turn the dashboard off.");
+        services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, OperatorAuthenticationHandler>(OperatorAuthenticationHandler.SchemeName, null);
+        services.AddAuthorizationBuilder().AddPolicy(Policy, policy => policy
+            .AddAuthenticationSchemes(OperatorAuthenticationHandler.SchemeName)
+            .RequireAuthenticatedUser());
+        return services;
+    }
+
+    public static WebApplication MapNemoDashboard(this WebApplication app)
+    {
+        if (Enabled(app.Configuration))
+            app.MapOrleansDashboard(Path).RequireAuthorization(Policy);
+        return app;
+    }
+}
