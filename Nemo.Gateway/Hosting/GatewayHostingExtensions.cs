@@ -76,6 +76,8 @@ public static class GatewayHostingExtensions
         services.AddSingleton<NemoMetrics>();
         services.AddSingleton<RequestLogWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<RequestLogWriter>());
+        services.AddSingleton<ContentLogWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<ContentLogWriter>());
 
         services.AddSingleton<ApiKeyCache>();
         services.AddSingleton<KeyAuthenticator>();

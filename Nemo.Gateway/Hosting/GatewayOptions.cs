@@ -22,6 +22,12 @@ public sealed class GatewayOptions
     /// <summary>Prompt tokens reserved per image part, on top of the body's byte count (default 3,000).</summary>
     public long ImageTokenAllowance { get; set; } = 3000;
 
+    /// <summary>
+    /// For organizations with content logging on: the most bytes kept of a request body, and of its
+    /// response, each (default 64 KiB; 1 KiB to 16 MiB). Longer texts are cut and marked truncated.
+    /// </summary>
+    public int ContentLogMaxBytes { get; set; } = 64 * 1024;
+
     /// <summary>How much longer than the upstream timeout a reservation must live: time to settle after the last byte.</summary>
     private static readonly TimeSpan MinReservationSlack = TimeSpan.FromSeconds(2);
 
@@ -35,6 +41,8 @@ public sealed class GatewayOptions
             yield return $"Nemo:Gateway:UpstreamTimeout must be positive (currently {UpstreamTimeout}).";
         if (UpstreamTimeout + MinReservationSlack > reservationTtl)
             yield return $"Nemo:Spend:ReservationTtl (currently {reservationTtl}) must exceed Nemo:Gateway:UpstreamTimeout (currently {UpstreamTimeout}) by at least {MinReservationSlack.TotalSeconds:0} s, or slow responses would settle after their reservation expired.";
+        if (ContentLogMaxBytes is < 1024 or > 16 * 1024 * 1024)
+            yield return $"Nemo:Gateway:ContentLogMaxBytes must be between 1024 and 16777216 (currently {ContentLogMaxBytes}).";
         if (ImageTokenAllowance < 0)
             yield return $"Nemo:Gateway:ImageTokenAllowance must be zero or positive (currently {ImageTokenAllowance}).";
     }

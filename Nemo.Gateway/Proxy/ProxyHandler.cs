@@ -30,6 +30,7 @@ internal sealed class ProxyHandler(
     TokenCounter tokens,
     NemoMetrics metrics,
     RequestLogWriter requestLog,
+    ContentLogWriter contentLog,
     ILogger<ProxyHandler> logger,
     TimeProvider time)
 {
@@ -131,11 +132,19 @@ internal sealed class ProxyHandler(
                 return answered;
             }
             metrics.Admitted(time.GetElapsedTime(authorizing));
+            if (decision.LogContent)
+            {
+                var content = new ContentCapture(options.ContentLogMaxBytes);
+                content.SetRequest(body.AsSpan(0, length));
+                admission = admission with { Content = content };
+            }
 
             if (request.Stream)
                 await streams.RelayAsync(context, admission);
             else
                 await ForwardAsync(context, admission);
+            if (admission.Content is { } kept)
+                contentLog.Record(kept.Build(requestId, key.OrganizationId, time.GetUtcNow()));
             return answered;
         }
         finally
@@ -227,6 +236,7 @@ internal sealed class ProxyHandler(
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = upstreamResponse.Content.Headers.ContentType?.ToString() ?? "application/json";
         response.ContentLength = payload.Length;
+        admission.Content?.AddResponse(payload);
         await response.Body.WriteAsync(payload, context.RequestAborted);
     }
 

@@ -109,6 +109,7 @@ internal sealed class StreamRelay(UpstreamHttp upstream, SpendRecorder spend, To
                         if (flushed.IsCanceled || flushed.IsCompleted)
                             throw new OperationCanceledException(clientAborted);
                         delivered.Add(data.Span);
+                        admission.Content?.AddResponse(data.Span, (byte)'\n');
                     }
                     if (sawFinal)
                         break;

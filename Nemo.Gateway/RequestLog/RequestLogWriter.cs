@@ -1,8 +1,5 @@
 using System.Diagnostics.Metrics;
-using System.Threading.Channels;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Nemo.Grains.Diagnostics;
 using Nemo.Persistence.Database;
 using Npgsql;
 
@@ -10,78 +7,17 @@ namespace Nemo.Gateway.RequestLog;
 
 /// <summary>
 /// Writes the request-log entries of requests that ended without a usage event (refusals, upstream
-/// failures, invalid bodies) to <c>nemo.request_failures</c>, after their response, in batches: the
-/// request path only queues (no database round trip, no wait). Best effort by design — a log, not a
-/// ledger: when the queue is full (<see cref="Capacity"/>, e.g. a flood of refusals while PostgreSQL is
-/// slow) or a batch can't be written, entries are dropped and counted in <c>nemo.request_log.dropped</c>.
-/// A hand-written loop rather than a library: it is the ledger's group-commit pattern without its
-/// guarantees, a dozen lines on Channel.
+/// failures, invalid bodies) to <c>nemo.request_failures</c>, after their response, in batches of up to
+/// 500; best effort (<see cref="BatchedLogWriter{T}"/>), dropped entries counted in <c>nemo.request_log.dropped</c>.
 /// </summary>
-internal sealed partial class RequestLogWriter : BackgroundService
+internal sealed class RequestLogWriter(NemoDatabase database, IMeterFactory meters, ILogger<RequestLogWriter> logger)
+    : BatchedLogWriter<RequestFailure>(Capacity, 500, "nemo.request_log", "Request-log entries of failed requests", meters, logger)
 {
     public const int Capacity = 10_000;
-    private const int MaxBatch = 500;
 
-    private readonly Channel<RequestFailure> _queue = Channel.CreateBounded<RequestFailure>(
-        new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
-    private readonly NemoDatabase _database;
-    private readonly ILogger<RequestLogWriter> _logger;
-    private readonly Counter<long> _dropped;
-
-    public RequestLogWriter(NemoDatabase database, IMeterFactory meters, ILogger<RequestLogWriter> logger)
+    protected override async Task WriteAsync(List<RequestFailure> batch, CancellationToken cancellationToken)
     {
-        _database = database;
-        _logger = logger;
-        Meter meter = meters.Create(NemoInstrumentation.MeterName);
-        _dropped = meter.CreateCounter<long>("nemo.request_log.dropped", "{entry}", "Request-log entries of failed requests dropped (queue full or write failed).");
-        meter.CreateObservableGauge("nemo.request_log.backlog", () => _queue.Reader.Count, "{entry}", "Request-log entries of failed requests waiting to be written.");
-    }
-
-    public void Record(RequestFailure failure)
-    {
-        if (!_queue.Writer.TryWrite(failure))
-            _dropped.Add(1);
-    }
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var batch = new List<RequestFailure>(MaxBatch);
-        try
-        {
-            while (await _queue.Reader.WaitToReadAsync(stoppingToken))
-                await DrainAsync(batch, stoppingToken);
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-        await DrainAsync(batch, CancellationToken.None); // what was queued before shutdown
-    }
-
-    /// <summary>Writes everything queued now; used by the loop and by tests that need the log current.</summary>
-    internal async Task DrainAsync(List<RequestFailure> batch, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            batch.Clear();
-            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out RequestFailure? failure))
-                batch.Add(failure);
-            if (batch.Count == 0)
-                return;
-            try
-            {
-                await WriteAsync(batch, cancellationToken);
-            }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
-            {
-                _dropped.Add(batch.Count);
-                LogWriteFailed(ex, batch.Count);
-            }
-        }
-    }
-
-    private async Task WriteAsync(List<RequestFailure> batch, CancellationToken cancellationToken)
-    {
-        await using NpgsqlCommand command = _database.DataSource.CreateCommand(
+        await using NpgsqlCommand command = database.DataSource.CreateCommand(
             """
             INSERT INTO nemo.request_failures (request_id, organization_id, team_id, key_id, user_id, customer_id, model, deployment,
                                                endpoint, status_code, latency_ms, occurred_at)
@@ -102,7 +38,4 @@ internal sealed partial class RequestLogWriter : BackgroundService
         command.Parameters.AddWithValue("occurred", batch.Select(f => f.OccurredAt).ToArray());
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
-
-    [LoggerMessage(EventId = 7601, Level = LogLevel.Warning, Message = "Writing {Count} request-log entries of failed requests failed; they are dropped")]
-    private partial void LogWriteFailed(Exception exception, int count);
 }

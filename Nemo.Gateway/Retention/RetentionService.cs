@@ -57,7 +57,7 @@ internal sealed partial class RetentionService(NemoDatabase database, TimeProvid
                 while (await reader.ReadAsync(cancellationToken))
                     organizations.Add((reader.GetGuid(0), reader.GetBoolean(1), reader.GetInt32(2)));
             }
-            long events = 0, unsettled = 0, deletedRows = 0, failures = 0;
+            long events = 0, unsettled = 0, deletedRows = 0, failures = 0, contents = 0;
             foreach ((Guid id, bool deleted, int days) in organizations)
             {
                 DateTimeOffset cutoff = deleted ? EndOfTime : now.AddDays(-days);
@@ -66,6 +66,9 @@ internal sealed partial class RetentionService(NemoDatabase database, TimeProvid
                     id, cutoff, cancellationToken);
                 failures += await PurgeAsync(connection,
                     "DELETE FROM nemo.request_failures WHERE request_id IN (SELECT request_id FROM nemo.request_failures WHERE organization_id = @org AND occurred_at < @cutoff LIMIT @batch)",
+                    id, cutoff, cancellationToken);
+                contents += await PurgeAsync(connection,
+                    "DELETE FROM nemo.request_contents WHERE request_id IN (SELECT request_id FROM nemo.request_contents WHERE organization_id = @org AND recorded_at < @cutoff LIMIT @batch)",
                     id, cutoff, cancellationToken);
                 unsettled += await PurgeAsync(connection,
                     "DELETE FROM nemo.unsettled_reservations WHERE request_id IN (SELECT request_id FROM nemo.unsettled_reservations WHERE organization_id = @org AND recorded_at < @cutoff LIMIT @batch)",
@@ -80,7 +83,7 @@ internal sealed partial class RetentionService(NemoDatabase database, TimeProvid
                         id, cutoff, cancellationToken);
                 }
             }
-            return new RetentionReport(true, events, unsettled, deletedRows, failures);
+            return new RetentionReport(true, events, unsettled, deletedRows, failures, contents);
         }
         finally
         {

@@ -6,8 +6,11 @@ public sealed record AuthorizeResult(
     string? Code,
     string? Message,
     RateLimitSnapshot RateLimits,
-    long RetryAfterMs)
+    long RetryAfterMs,
+    bool LogContent = false)
 {
+    // LogContent: the organization keeps prompt and completion text (its content-logging setting; off by
+    // default). Last, with a default, so an older node's message still deserializes.
     public bool Admitted => Outcome == AuthorizeOutcome.Admitted;
 
     public static AuthorizeResult Admit(RateLimitSnapshot limits) => new(AuthorizeOutcome.Admitted, null, null, limits, 0);

@@ -25,7 +25,8 @@ public sealed record OrganizationRecord(
     long? Rpm,
     long? Tpm,
     IReadOnlyList<BudgetScope> Budgets,
-    IReadOnlyList<string>? Models = null);
+    IReadOnlyList<string>? Models = null,
+    bool ContentLogging = false);
 
 public sealed record BudgetRecord(
     Guid OrganizationId,

@@ -198,7 +198,8 @@ internal sealed partial class OrganizationGrain : Grain, IOrganizationGrain
         // Re-checked after the await above: the lease may have lapsed while scopes loaded.
         if (await AdmissionGateAsync() is { } lapsed)
             return lapsed;
-        return _book.Reserve(request, scopes, _time.GetUtcNow() + _spend.ReservationTtl);
+        AuthorizeResult result = _book.Reserve(request, scopes, _time.GetUtcNow() + _spend.ReservationTtl);
+        return result.Admitted && _book.Organization.ContentLogging ? result with { LogContent = true } : result;
     }
 
     public Task<SettleOutcome> Settle(SettleRequest request) => SettleOnceAsync(request, abandoning: false);

@@ -24,6 +24,9 @@ internal sealed class OrganizationScope(TimeProvider time) : SpendScope(time)
 
     public override IReadOnlyList<string>? AllowedModels => _record?.Models;
 
+    /// <summary>Whether the organization keeps prompt and completion text (off by default).</summary>
+    public bool ContentLogging => _record?.ContentLogging ?? false;
+
     public void Apply(OrganizationRecord? record)
     {
         _record = record;

@@ -49,7 +49,7 @@ internal sealed class PostgresSpendStore(NemoDatabase database) : ISpendStore
     public async Task<OrganizationRecord?> LoadOrganizationAsync(Guid organizationId, CancellationToken cancellationToken)
     {
         await using NpgsqlBatch batch = database.DataSource.CreateBatch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT id, plan, status = 'active', credits_purchased, rpm, tpm, models FROM nemo.organizations WHERE id = @org")
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT id, plan, status = 'active', credits_purchased, rpm, tpm, models, content_logging FROM nemo.organizations WHERE id = @org")
         {
             Parameters = { new NpgsqlParameter("org", organizationId) },
         });
@@ -67,6 +67,7 @@ internal sealed class PostgresSpendStore(NemoDatabase database) : ISpendStore
         long? rpm = reader.IsDBNull(4) ? null : reader.GetInt64(4);
         long? tpm = reader.IsDBNull(5) ? null : reader.GetInt64(5);
         string[]? models = reader.IsDBNull(6) ? null : reader.GetFieldValue<string[]>(6);
+        bool contentLogging = reader.GetBoolean(7);
         await reader.NextResultAsync(cancellationToken);
         var budgets = new List<BudgetScope>();
         while (await reader.ReadAsync(cancellationToken))
@@ -74,7 +75,7 @@ internal sealed class PostgresSpendStore(NemoDatabase database) : ISpendStore
             BudgetScope.TryParseKind(reader.GetString(0), out BudgetScopeKind kind);
             budgets.Add(new BudgetScope(kind, reader.GetString(1)));
         }
-        return new OrganizationRecord(id, plan, active, purchased, rpm, tpm, budgets, models);
+        return new OrganizationRecord(id, plan, active, purchased, rpm, tpm, budgets, models, contentLogging);
     }
 
     public async Task<BudgetRecord?> LoadBudgetAsync(Guid organizationId, BudgetScope scope, CancellationToken cancellationToken)

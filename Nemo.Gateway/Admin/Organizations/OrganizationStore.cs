@@ -18,7 +18,7 @@ internal sealed class OrganizationStore(AdminDatabase database, TimeProvider tim
         SELECT o.id, o.name, o.slug, o.kind, o.plan, o.status, o.logo_url, o.timezone, o.data_retention_days, o.data_processing, o.region,
                o.invitation_expiry_days, o.webhook_url, o.webhook_secret, o.billing_anchor, o.created_at,
                (SELECT count(*) FROM nemo.memberships m WHERE m.organization_id = o.id),
-               (SELECT count(*) FROM nemo.teams t WHERE t.organization_id = o.id), o.models
+               (SELECT count(*) FROM nemo.teams t WHERE t.organization_id = o.id), o.models, o.content_logging
         FROM nemo.organizations o WHERE o.id = @org
         """;
 
@@ -26,7 +26,7 @@ internal sealed class OrganizationStore(AdminDatabase database, TimeProvider tim
         r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6),
         r.GetString(7), r.GetInt32(8), r.GetBoolean(9), r.GetString(10), r.GetInt32(11), r.IsDBNull(12) ? null : r.GetString(12),
         r.IsDBNull(13) ? null : r.GetString(13), r.GetFieldValue<DateOnly>(14), r.GetFieldValue<DateTimeOffset>(15), r.GetInt64(16), r.GetInt64(17),
-        r.IsDBNull(18) ? null : r.GetFieldValue<string[]>(18));
+        r.IsDBNull(18) ? null : r.GetFieldValue<string[]>(18), r.GetBoolean(19));
 
     public async Task<OrganizationView> GetAsync(AdminCaller caller, CancellationToken cancellationToken)
     {
@@ -60,13 +60,15 @@ internal sealed class OrganizationStore(AdminDatabase database, TimeProvider tim
                     invitation_expiry_days = coalesce(@invitation_days, invitation_expiry_days),
                     webhook_url = CASE WHEN @clear_webhook THEN NULL ELSE coalesce(@webhook, webhook_url) END,
                     webhook_secret = @secret,
-                    models = CASE WHEN @set_models THEN @models ELSE models END
+                    models = CASE WHEN @set_models THEN @models ELSE models END,
+                    content_logging = coalesce(@content_logging, content_logging)
                 WHERE id = @org
                 """, cancellationToken,
                 ("org", caller.OrganizationId), ("name", change.Name), ("slug", change.Slug), ("clear_logo", change.ClearLogoUrl), ("logo", change.LogoUrl),
                 ("tz", change.Timezone), ("retention", change.DataRetentionDays), ("processing", change.DataProcessing), ("region", change.Region),
                 ("invitation_days", change.InvitationExpiryDays), ("clear_webhook", change.ClearWebhookUrl), ("webhook", change.WebhookUrl), ("secret", secret),
-                ("set_models", change.SetModels), ("models", ModelListParameter.Of(change.Models)));
+                ("set_models", change.SetModels), ("models", ModelListParameter.Of(change.Models)),
+                ("content_logging", change.ContentLogging));
         }
         catch (PostgresException ex) when (ex.SqlState == UniqueViolation && ex.ConstraintName == "organizations_slug_key")
         {
@@ -82,7 +84,7 @@ internal sealed class OrganizationStore(AdminDatabase database, TimeProvider tim
     /// <summary>The audited settings (never the webhook secret).</summary>
     private static object Settings(OrganizationView v) => new
     {
-        v.Name, v.Slug, v.LogoUrl, v.Timezone, v.DataRetentionDays, v.DataProcessing, v.Region, v.InvitationExpiryDays, v.WebhookUrl, v.Models,
+        v.Name, v.Slug, v.LogoUrl, v.Timezone, v.DataRetentionDays, v.DataProcessing, v.Region, v.InvitationExpiryDays, v.WebhookUrl, v.Models, v.ContentLogging,
         webhook_secret_set = v.WebhookSecret is not null,
     };
 
@@ -132,6 +134,7 @@ internal sealed class OrganizationStore(AdminDatabase database, TimeProvider tim
             DELETE FROM nemo.budgets WHERE organization_id = @org;
             DELETE FROM nemo.teams WHERE organization_id = @org;
             DELETE FROM nemo.email_outbox WHERE organization_id = @org AND sent_at IS NULL;
+            DELETE FROM nemo.request_contents WHERE organization_id = @org;
             UPDATE nemo.organizations SET status = 'deleted', deleted_at = @now, slug = 'deleted-' || id::text,
                 webhook_url = NULL, webhook_secret = NULL, logo_url = NULL
             WHERE id = @org;

@@ -20,7 +20,7 @@ namespace Nemo.Gateway.Admin.Organizations;
 internal static class OrganizationsApi
 {
     private static readonly string[] SettingFields =
-        ["name", "slug", "logo_url", "timezone", "data_retention_days", "data_processing", "region", "invitation_expiry_days", "webhook_url", "models"];
+        ["name", "slug", "logo_url", "timezone", "data_retention_days", "data_processing", "region", "invitation_expiry_days", "webhook_url", "models", "content_logging"];
 
     public static IEndpointRouteBuilder MapNemoOrganizationsApi(this IEndpointRouteBuilder app)
     {
@@ -52,6 +52,7 @@ internal static class OrganizationsApi
                 || !input.OptionalNonEmptyString("timezone", 64, out string? timezone, out error)
                 || !input.OptionalInt("data_retention_days", 1, 3650, out int? retention, out error)
                 || !input.OptionalBool("data_processing", out bool? processing, out error)
+                || !input.OptionalBool("content_logging", out bool? contentLogging, out error)
                 || !input.OptionalNonEmptyString("region", 32, out string? region, out error)
                 || !input.OptionalInt("invitation_expiry_days", 1, 30, out int? invitationDays, out error)
                 || !input.OptionalString("webhook_url", 2048, out string? webhook, out error)
@@ -59,7 +60,7 @@ internal static class OrganizationsApi
                 return error.ToResult();
             if (input.IsEmpty)
                 return OpenAIError.BadRequest($"Send at least one of {string.Join(", ", SettingFields)}.", code: "missing_required_parameter").ToResult();
-            foreach (string field in new[] { "data_retention_days", "data_processing", "invitation_expiry_days" })
+            foreach (string field in new[] { "data_retention_days", "data_processing", "invitation_expiry_days", "content_logging" })
                 if (input.IsNull(field))
                     return OpenAIError.BadRequest($"{field} cannot be null; leave it out to keep the current value.", field, "invalid_value").ToResult();
             if (slug is not null && !OrganizationRules.ValidSlug(slug))
@@ -74,12 +75,12 @@ internal static class OrganizationsApi
                 return OpenAIError.BadRequest($"region must be one of {string.Join(", ", options.Value.Regions)} (got '{region}').", "region", "invalid_value").ToResult();
             change = new SettingsChange(name, slug, logo is { Length: > 0 } ? logo : null, input.Has("logo_url") && logo is not { Length: > 0 },
                 timezone, retention, processing, region, invitationDays,
-                webhook is { Length: > 0 } ? webhook : null, input.Has("webhook_url") && webhook is not { Length: > 0 }, setModels, models);
+                webhook is { Length: > 0 } ? webhook : null, input.Has("webhook_url") && webhook is not { Length: > 0 }, setModels, models, contentLogging);
         }
         Outcome<OrganizationView> outcome = await store.UpdateAsync(caller, change, context.RequestAborted);
         if (!outcome.Ok)
             return outcome.Error.ToResult();
-        if (change.SetModels)
+        if (change.SetModels || change.ContentLogging is not null)
             await propagation.OrganizationAsync(caller.OrganizationId, CancellationToken.None);
         return AdminJson.Ok(outcome.Value!);
     }

@@ -6,4 +6,5 @@ namespace Nemo.Gateway.Admin.Organizations;
 /// </summary>
 internal sealed record SettingsChange(
     string? Name, string? Slug, string? LogoUrl, bool ClearLogoUrl, string? Timezone, int? DataRetentionDays, bool? DataProcessing,
-    string? Region, int? InvitationExpiryDays, string? WebhookUrl, bool ClearWebhookUrl, bool SetModels = false, string[]? Models = null);
+    string? Region, int? InvitationExpiryDays, string? WebhookUrl, bool ClearWebhookUrl, bool SetModels = false, string[]? Models = null,
+    bool? ContentLogging = null);

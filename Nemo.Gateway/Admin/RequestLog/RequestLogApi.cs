@@ -12,12 +12,15 @@ namespace Nemo.Gateway.Admin.RequestLog;
 /// <summary>
 /// <c>GET /v1/logs</c> (all roles): one entry per request of the caller's organization, newest first —
 /// billed requests and those that ended without a usage event — with filters and cursor paging.
+/// <c>GET /v1/logs/{request_id}/content</c> (owner, admin): a request's kept text, when the organization
+/// had content logging on at the time.
 /// </summary>
 internal static class RequestLogApi
 {
     public static IEndpointRouteBuilder MapNemoRequestLogApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/v1/logs", ListAsync).Members(MemberRole.Viewer, "read request logs");
+        app.MapGet("/v1/logs/{id}/content", ContentAsync).Members(MemberRole.Admin, "read requests' kept text");
         return app;
     }
 
@@ -32,5 +35,14 @@ internal static class RequestLogApi
         if (rows is null)
             return error.ToResult();
         return paging.Page(rows, r => (r.CreatedAt.UtcTicks, r.Id.ToString()));
+    }
+
+    private static async Task<IResult> ContentAsync(HttpContext context, string id, RequestLogStore store)
+    {
+        AdminCaller caller = AdminCaller.Of(context);
+        if (!RouteIds.TryParse(id, "request content", out Guid requestId, out OpenAIError error))
+            return error.ToResult();
+        RequestContentView? content = await store.ContentAsync(caller.OrganizationId, requestId, context.RequestAborted);
+        return content is null ? AdminErrors.NotFound("request content", id).ToResult() : AdminJson.Ok(content);
     }
 }

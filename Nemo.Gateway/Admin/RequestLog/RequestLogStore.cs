@@ -72,4 +72,14 @@ internal sealed class RequestLogStore(AdminDatabase database, TimeProvider time)
     ];
 
     internal static string[] FlagNames(UsageFlags flags) => flags == UsageFlags.None ? [] : Names.Where(n => flags.HasFlag(n.Flag)).Select(n => n.Name).ToArray();
+
+    /// <summary>A request's kept text, or null (none kept, another organization's, or purged).</summary>
+    public async Task<RequestContentView?> ContentAsync(Guid organizationId, Guid requestId, CancellationToken cancellationToken)
+    {
+        await using AdminSession session = await database.TenantAsync(organizationId, cancellationToken);
+        return await session.SingleAsync(
+            "SELECT request_id, recorded_at, request, response, request_truncated, response_truncated FROM nemo.request_contents WHERE request_id = @id",
+            r => new RequestContentView(r.GetGuid(0), r.GetFieldValue<DateTimeOffset>(1), r.GetString(2), r.GetString(3), r.GetBoolean(4), r.GetBoolean(5)),
+            cancellationToken, ("id", requestId));
+    }
 }

@@ -39,6 +39,9 @@ public sealed class AdminWorld
 
     public required string InvitationEmail { get; init; }
 
+    /// <summary>A request whose text the organization kept (a nemo.request_contents row).</summary>
+    public required Guid ContentRequestId { get; init; }
+
     public sealed record Person(Guid UserId, string Email, string Role, Guid KeyId, string Key);
 
     public static async Task<AdminWorld> CreateAsync(HttpClient client, TestDatabase database, decimal credits = 0m)
@@ -72,8 +75,11 @@ public sealed class AdminWorld
             INSERT INTO nemo.invitations (id, organization_id, email, role, team_id, token_hash, invited_by, expires_at)
             VALUES (@inv, @org, @invitee, 'member', @team, @token, 'test', now() + interval '7 days');
             INSERT INTO nemo.budgets (organization_id, scope, scope_id, limit_nanos, period, anchor) VALUES (@org, 'team', @team_text, 5000000000, 'monthly', current_date);
+            INSERT INTO nemo.request_contents (request_id, organization_id, recorded_at, request, response, request_truncated, response_truncated)
+            VALUES (@content, @org, now(), '{"model":"gpt-4o-mini"}', '{"choices":[]}', false, false);
             """);
-        parameters.AddRange([("inv", invitation), ("invitee", invitee), ("token", Nemo.Gateway.Admin.Invitations.InvitationToken.Hash(token)), ("team_text", team.ToString())]);
+        Guid content = Guid.CreateVersion7();
+        parameters.AddRange([("content", content), ("inv", invitation), ("invitee", invitee), ("token", Nemo.Gateway.Admin.Invitations.InvitationToken.Hash(token)), ("team_text", team.ToString())]);
         await database.ExecuteAsync(sql.ToString(), [.. parameters]);
         string slug = await database.ScalarAsync<string>("SELECT slug FROM nemo.organizations WHERE id = @org", ("org", tenant.OrganizationId));
         Guid ownerUser = tenant.OwnerUserId;
@@ -83,7 +89,7 @@ public sealed class AdminWorld
             Tenant = tenant, Slug = slug, TeamId = team,
             Owner = new Person(ownerUser, ownerEmail, "owner", ownerKey, tenant.ApiKey),
             SecondOwner = secondOwner, Admin = admin, Member = member, Viewer = viewer,
-            InvitationId = invitation, InvitationToken = token, InvitationEmail = invitee,
+            InvitationId = invitation, InvitationToken = token, InvitationEmail = invitee, ContentRequestId = content,
         };
     }
 

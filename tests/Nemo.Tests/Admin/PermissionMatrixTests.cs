@@ -86,6 +86,7 @@ public sealed class PermissionMatrixTests(AdminHostFixture fixture) : IClassFixt
         new("GET /v1/usage/export", Access.Admin, w => (HttpMethod.Get, "/v1/usage/export", null)),
         new("GET /v1/activity", Access.Viewer, w => (HttpMethod.Get, "/v1/activity", null)),
         new("GET /v1/logs", Access.Viewer, w => (HttpMethod.Get, "/v1/logs", null)),
+        new("GET /v1/logs/{id}/content", Access.Admin, w => (HttpMethod.Get, $"/v1/logs/{w.ContentRequestId}/content", null), UsesIds: true),
         new("GET /v1/audit", Access.Admin, w => (HttpMethod.Get, "/v1/audit", null)),
     ];
 

@@ -36,6 +36,11 @@ public sealed class RetentionTests(NemoHostFixture fixture) : IClassFixture<Nemo
         await fixture.Database.ExecuteAsync(
             "INSERT INTO nemo.unsettled_reservations (request_id, organization_id, reserved_cost, expired_at, recorded_at) VALUES (@id, @org, 1, now(), now() - interval '40 days')",
             ("id", Guid.NewGuid()), ("org", w.OrganizationId));
+        await fixture.Database.ExecuteAsync(
+            "UPDATE nemo.request_contents SET recorded_at = now() - interval '31 days' WHERE request_id = @id", ("id", w.ContentRequestId));
+        Guid recent = Guid.NewGuid();
+        await fixture.Database.ExecuteAsync(
+            "INSERT INTO nemo.request_contents VALUES (@id, @org, now() - interval '29 days', 'kept', 'kept', false, false)", ("id", recent), ("org", w.OrganizationId));
         long daily = await CountAsync("usage_daily", w.OrganizationId);
 
         await RunAsync();
@@ -44,6 +49,7 @@ public sealed class RetentionTests(NemoHostFixture fixture) : IClassFixture<Nemo
         Assert.Equal(0L, await fixture.Database.ScalarAsync<long>(
             "SELECT count(*) FROM nemo.usage_events WHERE organization_id = @org AND occurred_at < now() - interval '30 days'", ("org", w.OrganizationId)));
         Assert.Equal(0L, await CountAsync("unsettled_reservations", w.OrganizationId));
+        Assert.Equal(recent, await fixture.Database.ScalarAsync<Guid>("SELECT request_id FROM nemo.request_contents WHERE organization_id = @org", ("org", w.OrganizationId)));
         Assert.Equal(daily, await CountAsync("usage_daily", w.OrganizationId));
         (int status, System.Text.Json.JsonElement credits, _) = await Client.SendAsync(HttpMethod.Get, "/v1/credits", w.Owner.Key);
         Assert.Equal(200, status);

@@ -192,5 +192,11 @@ public sealed class RequestLogTests(NemoHostFixture fixture) : IClassFixture<Nem
             ("org", sent.World.OrganizationId), ("secret", Secret)));
         Assert.Equal(2, await fixture.Database.AdminScalarAsync<long>(
             "SELECT count(*) FROM nemo.request_failures WHERE organization_id = @org", ("org", sent.World.OrganizationId)));
+        // Content logging is off by default: the only kept text is the row the test world seeds.
+        Assert.Equal(1, await fixture.Database.AdminScalarAsync<long>(
+            "SELECT count(*) FROM nemo.request_contents WHERE organization_id = @org", ("org", sent.World.OrganizationId)));
+        Assert.Equal(0, await fixture.Database.AdminScalarAsync<long>(
+            "SELECT count(*) FROM nemo.request_contents WHERE organization_id = @org AND request LIKE '%' || @secret || '%'",
+            ("org", sent.World.OrganizationId), ("secret", Secret)));
     }
 }
