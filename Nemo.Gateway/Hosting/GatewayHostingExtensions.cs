@@ -3,7 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Nemo.Gateway.Admin;
-using Nemo.Gateway.Dashboard;
+using Nemo.Gateway.ClusterDashboard;
 using Nemo.Gateway.Keys;
 using Nemo.Gateway.Providers;
 using Nemo.Gateway.Proxy;

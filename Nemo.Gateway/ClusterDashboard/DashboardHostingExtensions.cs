@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Authorization;
 using Nemo.Cluster.Hosting;
 using Orleans.Dashboard;
 
-namespace Nemo.Gateway.Dashboard;
+namespace Nemo.Gateway.ClusterDashboard;
 
 /// <summary>
 /// Microsoft.Orleans.Dashboard on a gateway, behind the operator's master key, when

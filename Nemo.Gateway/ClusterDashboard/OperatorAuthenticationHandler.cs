@@ -6,7 +6,7 @@ using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
-namespace Nemo.Gateway.Dashboard;
+namespace Nemo.Gateway.ClusterDashboard;
 
 /// <summary>
 /// Authenticates the operator by the master key (<c>NEMO_MASTER_KEY</c>), for pages a browser opens: HTTP
