@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Nemo.Gateway.Admin;
+using Nemo.Gateway.Anthropic;
 using Nemo.Gateway.ClusterDashboard;
 using Nemo.Gateway.Keys;
 using Nemo.Gateway.Providers;
@@ -97,6 +98,7 @@ public static class GatewayHostingExtensions
     {
         app.MapNemoDefaultEndpoints();
         app.MapNemoLlmApi();
+        app.MapNemoMessagesApi();
         app.MapNemoAdminApi();
         app.MapNemoDashboard();
         return app;
