@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using Nemo.Gateway.Proxy;
+using Nemo.Gateway.Translation;
 
 namespace Nemo.Gateway.Anthropic;
 
@@ -22,10 +23,7 @@ internal static class MessagesRequest
     /// <summary>Accepted and not forwarded: they have no OpenAI chat-completions counterpart.</summary>
     private static readonly string[] Ignored = ["top_k", "thinking", "service_tier", "cache_control", "container", "inference_geo", "speed"];
 
-    /// <summary>What the translation yields: the OpenAI body, and what the response translation needs back.</summary>
-    public sealed record Translated(byte[] Body, string Model, bool Stream);
-
-    public static bool TryTranslate(ReadOnlySpan<byte> json, out Translated? translated, out AnthropicError error)
+    public static bool TryTranslate(ReadOnlySpan<byte> json, out TranslatedRequest? translated, out AnthropicError error)
     {
         translated = null;
         JsonDocument document;
@@ -128,7 +126,7 @@ internal static class MessagesRequest
                 writer.WriteEndArray();
                 writer.WriteEndObject();
             }
-            translated = new Translated(buffer.WrittenSpan.ToArray(), modelName, stream);
+            translated = new TranslatedRequest(buffer.WrittenSpan.ToArray(), modelName, stream);
             error = default;
             return true;
         }

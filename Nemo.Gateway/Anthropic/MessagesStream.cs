@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using Nemo.Gateway.Translation;
 
 namespace Nemo.Gateway.Anthropic;
 
@@ -11,7 +12,7 @@ namespace Nemo.Gateway.Anthropic;
 /// <c>message_stop</c>. Nemo's own error event becomes Anthropic's <c>error</c> event. A chunk that is not
 /// a JSON object carries nothing to translate and is skipped (it was not counted as output either).
 /// </summary>
-internal sealed class MessagesStream(string requestId, string model)
+internal sealed class MessagesStream(string requestId, string model) : IStreamTranslator
 {
     private bool _started;
     private int _blocks;

@@ -89,6 +89,7 @@ public static class GatewayHostingExtensions
         services.AddSingleton<StreamRelay>();
         services.AddSingleton<TokenCounter>();
         services.AddSingleton<ProxyHandler>();
+        services.AddSingleton<Translation.TranslatedRoute>();
         services.AddNemoAdmin(configuration);
         services.AddNemoDashboard(configuration);
         return builder;

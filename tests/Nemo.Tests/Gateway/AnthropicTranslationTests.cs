@@ -10,7 +10,7 @@ public sealed class AnthropicTranslationTests
 {
     private static JsonElement TranslateRequest(string anthropic)
     {
-        Assert.True(MessagesRequest.TryTranslate(Encoding.UTF8.GetBytes(anthropic), out MessagesRequest.Translated? translated, out AnthropicError error), error.Message);
+        Assert.True(MessagesRequest.TryTranslate(Encoding.UTF8.GetBytes(anthropic), out Nemo.Gateway.Translation.TranslatedRequest? translated, out AnthropicError error), error.Message);
         return JsonDocument.Parse(translated!.Body).RootElement.Clone();
     }
 

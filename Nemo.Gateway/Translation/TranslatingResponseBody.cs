@@ -2,24 +2,25 @@ using System.Buffers;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Nemo.Gateway.Proxy;
 
-namespace Nemo.Gateway.Anthropic;
+namespace Nemo.Gateway.Translation;
 
 /// <summary>
-/// The response body of a <c>/v1/messages</c> request while Nemo's OpenAI proxy writes it: an event stream
+/// The response body of a request in another dialect while Nemo's OpenAI proxy writes it: an event stream
 /// is translated event by event as the relay flushes it (so nothing is held back), and a JSON body
 /// (a completion or an error) is held until the proxy is done and then written once, translated.
 /// Swapping the body feature keeps the proxy — its billing, its ordering of settle before the last
 /// byte — exactly as it is for OpenAI clients.
 /// </summary>
-internal sealed class AnthropicResponseBody(HttpContext context, IHttpResponseBodyFeature inner, string model) : Stream, IHttpResponseBodyFeature
+internal sealed class TranslatingResponseBody(HttpContext context, IHttpResponseBodyFeature inner, Dialect dialect, TranslatedRequest request) : Stream, IHttpResponseBodyFeature
 {
     private static readonly byte[] EventEnd = "\n\n"u8.ToArray();
     private static readonly byte[] DataPrefix = "data: "u8.ToArray();
 
     private readonly ArrayBufferWriter<byte> _pending = new();
     private MemoryStream? _json;
-    private MessagesStream? _events;
+    private IStreamTranslator? _events;
     private PipeWriter? _writer;
 
     Stream IHttpResponseBodyFeature.Stream => this;
@@ -51,17 +52,19 @@ internal sealed class AnthropicResponseBody(HttpContext context, IHttpResponseBo
         {
             try
             {
-                body = MessagesResponse.Translate(_json.GetBuffer().AsSpan(0, (int)_json.Length), RequestId, model);
+                body = dialect.Completion(_json.GetBuffer().AsSpan(0, (int)_json.Length), RequestId, request);
             }
             catch (System.Text.Json.JsonException)
             {
+                // Not expected: the proxy sends only JSON its reader validated, and translations read with the same
+                // limits. Kept so that a translation bug answers in the dialect's shape instead of resetting the stream.
                 response.StatusCode = StatusCodes.Status502BadGateway;
-                body = new AnthropicError(502, "The provider's response could not be translated to Anthropic's shape.").ToJson();
+                body = dialect.Error(UpstreamCall.BadResponse("a response that could not be translated"));
             }
         }
         else
         {
-            body = AnthropicError.FromOpenAIBody(response.StatusCode, _json.GetBuffer().AsSpan(0, (int)_json.Length)).ToJson();
+            body = dialect.Error(response.StatusCode, _json.GetBuffer().AsSpan(0, (int)_json.Length));
         }
         response.ContentType = "application/json";
         response.ContentLength = body.Length;
@@ -75,7 +78,7 @@ internal sealed class AnthropicResponseBody(HttpContext context, IHttpResponseBo
         if (_events is null && _json is null)
         {
             if (context.Response.ContentType?.StartsWith("text/event-stream", StringComparison.OrdinalIgnoreCase) == true)
-                _events = new MessagesStream(RequestId, model);
+                _events = dialect.Stream(RequestId, request);
             else
                 _json = new MemoryStream();
         }
