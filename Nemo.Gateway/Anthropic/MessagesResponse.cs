@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using Nemo.Gateway.Translation;
 
 namespace Nemo.Gateway.Anthropic;
 
@@ -60,20 +61,18 @@ internal static class MessagesResponse
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>Anthropic's usage object from OpenAI's (missing or unreadable figures are 0: the bill was settled from Nemo's own count).</summary>
+    /// <summary>Anthropic's usage object from OpenAI's (see <see cref="CompletionUsage"/>).</summary>
     public static void WriteUsage(Utf8JsonWriter writer, JsonElement usage, bool outputOnly)
     {
-        long prompt = Count(usage, "prompt_tokens"), completion = Count(usage, "completion_tokens"), cached = 0;
-        if (usage.ValueKind == JsonValueKind.Object && usage.TryGetProperty("prompt_tokens_details", out JsonElement details))
-            cached = Math.Min(prompt, Count(details, "cached_tokens"));
+        CompletionUsage figures = CompletionUsage.Read(usage);
         writer.WriteStartObject();
-        if (!outputOnly || prompt > 0)
+        if (!outputOnly || figures.Prompt > 0)
         {
-            writer.WriteNumber("input_tokens", prompt - cached);
-            writer.WriteNumber("cache_read_input_tokens", cached);
+            writer.WriteNumber("input_tokens", figures.Prompt - figures.CachedPrompt);
+            writer.WriteNumber("cache_read_input_tokens", figures.CachedPrompt);
             writer.WriteNumber("cache_creation_input_tokens", 0);
         }
-        writer.WriteNumber("output_tokens", completion);
+        writer.WriteNumber("output_tokens", figures.Completion);
         writer.WriteEndObject();
     }
 
@@ -110,10 +109,6 @@ internal static class MessagesResponse
         writer.WriteString("arguments", arguments);
         writer.WriteEndObject();
     }
-
-    private static long Count(JsonElement usage, string name) =>
-        usage.ValueKind == JsonValueKind.Object && usage.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.Number
-        && value.TryGetInt64(out long n) && n >= 0 ? n : 0;
 
     private static JsonDocument Parse(ReadOnlySpan<byte> json)
     {

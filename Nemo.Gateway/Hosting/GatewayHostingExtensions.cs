@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Nemo.Gateway.Admin;
 using Nemo.Gateway.Anthropic;
+using Nemo.Gateway.Responses;
 using Nemo.Gateway.ClusterDashboard;
 using Nemo.Gateway.Keys;
 using Nemo.Gateway.Providers;
@@ -90,6 +91,7 @@ public static class GatewayHostingExtensions
         services.AddSingleton<TokenCounter>();
         services.AddSingleton<ProxyHandler>();
         services.AddSingleton<Translation.TranslatedRoute>();
+        services.AddSingleton<Responses.ResponsesDialect>();
         services.AddNemoAdmin(configuration);
         services.AddNemoDashboard(configuration);
         return builder;
@@ -100,6 +102,7 @@ public static class GatewayHostingExtensions
         app.MapNemoDefaultEndpoints();
         app.MapNemoLlmApi();
         app.MapNemoMessagesApi();
+        app.MapNemoResponsesApi();
         app.MapNemoAdminApi();
         app.MapNemoDashboard();
         return app;

@@ -143,7 +143,7 @@ public sealed class PermissionMatrixTests(AdminHostFixture fixture) : IClassFixt
     }
 
     private static bool IsLlmRoute(string pattern) =>
-        pattern is "/v1/chat/completions" or "/v1/messages" or "/v1/completions" or "/v1/embeddings" or "/v1/models" or "/v1/models/{model}";
+        pattern is "/v1/chat/completions" or "/v1/messages" or "/v1/responses" or "/v1/completions" or "/v1/embeddings" or "/v1/models" or "/v1/models/{model}";
 
     private static string Normalize(string route) => System.Text.RegularExpressions.Regex.Replace(route, "\\{[^}]+\\}", "{}");
 

@@ -1,0 +1,23 @@
+using System.Text.Json;
+
+namespace Nemo.Gateway.Translation;
+
+/// <summary>
+/// The token figures of a chat completion's <c>usage</c> as other dialects report them. Missing or
+/// unreadable figures read 0: the bill was settled from Nemo's own count, and the dialects only report.
+/// </summary>
+internal readonly record struct CompletionUsage(long Prompt, long Completion, long CachedPrompt, long Reasoning)
+{
+    public static CompletionUsage Read(JsonElement usage)
+    {
+        long prompt = Count(usage, "prompt_tokens");
+        long cached = usage.ValueKind == JsonValueKind.Object && usage.TryGetProperty("prompt_tokens_details", out JsonElement p) ? Math.Min(prompt, Count(p, "cached_tokens")) : 0;
+        long completion = Count(usage, "completion_tokens");
+        long reasoning = usage.ValueKind == JsonValueKind.Object && usage.TryGetProperty("completion_tokens_details", out JsonElement c) ? Math.Min(completion, Count(c, "reasoning_tokens")) : 0;
+        return new CompletionUsage(prompt, completion, cached, reasoning);
+    }
+
+    private static long Count(JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.Number
+        && value.TryGetInt64(out long n) && n >= 0 ? n : 0;
+}
