@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Nemo.Gateway.Admin.Audit;
+using Nemo.Gateway.Admin.ProviderKeys;
 using Nemo.Gateway.Admin.Billing;
 using Nemo.Gateway.Admin.Budgets;
 using Nemo.Gateway.Admin.Credits;
@@ -42,6 +43,7 @@ internal static class AdminApi
         app.MapNemoUsageApi();
         app.MapNemoRequestLogApi();
         app.MapNemoAuditApi();
+        app.MapNemoProviderKeysApi();
         return app;
     }
 }

@@ -43,6 +43,7 @@ internal static class AdminServices
         services.AddSingleton<AdminDatabase>();
         services.AddSingleton<AdminAuthenticator>();
         services.AddSingleton<Propagation>();
+        services.AddSingleton<ProviderKeys.ProviderKeyStore>();
         services.AddSingleton<OrganizationFactory>();
         services.AddSingleton<OperatorStore>();
         services.AddSingleton<OrganizationStore>();

@@ -3,6 +3,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Nemo.Gateway.Admin;
+using Nemo.Gateway.Credentials;
+using Nemo.Gateway.Protection;
 using Nemo.Gateway.Anthropic;
 using Nemo.Gateway.Responses;
 using Nemo.Gateway.ClusterDashboard;
@@ -81,6 +83,9 @@ public static class GatewayHostingExtensions
         services.AddSingleton<ContentLogWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<ContentLogWriter>());
 
+        services.AddNemoDataProtection(configuration);
+        services.AddSingleton<ProviderCredentialCache>();
+        services.AddHostedService<ProviderCredentialListener>();
         services.AddSingleton<ApiKeyCache>();
         services.AddSingleton<KeyAuthenticator>();
         services.AddHostedService<KeyChangeListener>();

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.AspNetCore.Http;
+using Nemo.Gateway.Credentials;
 using Nemo.Gateway.Errors;
 using Nemo.Gateway.Hosting;
 using Nemo.Gateway.Keys;
@@ -31,6 +32,7 @@ internal sealed class ProxyHandler(
     NemoMetrics metrics,
     RequestLogWriter requestLog,
     ContentLogWriter contentLog,
+    ProviderCredentialCache credentials,
     ILogger<ProxyHandler> logger,
     TimeProvider time)
 {
@@ -107,6 +109,8 @@ internal sealed class ProxyHandler(
             }
             string? customer = headerCustomer ?? request.Customer;
             var answered = new Answered(requestId, key, model, customer);
+            // The organization's own credential for the provider, if it stored one (memory; no database call).
+            model = await credentials.ApplyAsync(key.OrganizationId, model, context.RequestAborted);
             long costUpper = model.Price.Cost(request.PromptTokensUpper, request.OutputTokensUpper);
             var admission = new Admission(requestId, key, customer, model, endpoint, request, costUpper, started);
 

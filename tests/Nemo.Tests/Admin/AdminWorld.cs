@@ -75,6 +75,8 @@ public sealed class AdminWorld
             INSERT INTO nemo.invitations (id, organization_id, email, role, team_id, token_hash, invited_by, expires_at)
             VALUES (@inv, @org, @invitee, 'member', @team, @token, 'test', now() + interval '7 days');
             INSERT INTO nemo.budgets (organization_id, scope, scope_id, limit_nanos, period, anchor) VALUES (@org, 'team', @team_text, 5000000000, 'monthly', current_date);
+            INSERT INTO nemo.provider_credentials (organization_id, provider, secret_protected, created_at, updated_at)
+            VALUES (@org, 'fake', 'not-a-protected-value (seeded: the cache skips it)', now(), now());
             INSERT INTO nemo.request_contents (request_id, organization_id, recorded_at, request, response, request_truncated, response_truncated)
             VALUES (@content, @org, now(), '{"model":"gpt-4o-mini"}', '{"choices":[]}', false, false);
             """);

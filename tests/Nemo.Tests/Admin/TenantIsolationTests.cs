@@ -11,7 +11,7 @@ namespace Nemo.Tests.Admin;
 /// </summary>
 public sealed class TenantIsolationTests(NemoHostFixture fixture) : IClassFixture<NemoHostFixture>
 {
-    private static readonly string[] RuntimeTables = ["organization_activations", "reasserted_reservations", "schema_migrations"];
+    private static readonly string[] RuntimeTables = ["data_protection_keys", "organization_activations", "reasserted_reservations", "schema_migrations"];
 
     private async Task<AdminWorld> PopulatedAsync()
     {
