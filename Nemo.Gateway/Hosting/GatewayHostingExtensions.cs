@@ -91,6 +91,7 @@ public static class GatewayHostingExtensions
         services.AddHostedService<KeyChangeListener>();
         services.AddSingleton<RequestInspector>();
         services.AddSingleton<UpstreamHttp>();
+        services.AddSingleton<Routing.DeploymentRouter>();
         services.AddSingleton<SpendRecorder>();
         services.AddSingleton<StreamRelay>();
         services.AddSingleton<TokenCounter>();

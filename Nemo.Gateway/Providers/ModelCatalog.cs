@@ -4,25 +4,74 @@ using Nemo.Grains.Money;
 namespace Nemo.Gateway.Providers;
 
 /// <summary>
-/// Every model of every configured provider, validated at start-up with every problem reported at
-/// once (a model offered twice, a bad URL, a price that is negative or finer than a nano per million).
+/// Every deployment of every public model, and each model's fallbacks, validated at start-up with every
+/// problem reported at once (a bad URL, a price that is negative or finer than a nano per million, a
+/// fallback to an unknown model…). A public model may be offered by several providers: one deployment
+/// each, chosen among by weight (see <see cref="Nemo.Gateway.Routing.DeploymentRouter"/>).
 /// </summary>
 internal sealed class ModelCatalog
 {
-    private readonly Dictionary<string, CatalogModel> _models;
+    private readonly Dictionary<string, CatalogModel[]> _deployments;
+    private readonly Dictionary<string, string[]> _fallbacks;
+    private readonly Dictionary<string, ModelPrice> _reservationPrices;
 
-    public ModelCatalog(IReadOnlyDictionary<string, CatalogModel> models) => _models = new Dictionary<string, CatalogModel>(models, StringComparer.Ordinal);
+    public ModelCatalog(IReadOnlyDictionary<string, CatalogModel> models)
+        : this(models.ToDictionary(m => m.Key, m => new[] { m.Value }, StringComparer.Ordinal), new Dictionary<string, string[]>(StringComparer.Ordinal), new RoutingOptions())
+    {
+    }
 
-    public IReadOnlyCollection<CatalogModel> Models => _models.Values;
+    private ModelCatalog(Dictionary<string, CatalogModel[]> deployments, Dictionary<string, string[]> fallbacks, RoutingOptions routing)
+    {
+        _deployments = deployments;
+        _fallbacks = fallbacks;
+        Routing = routing;
+        _reservationPrices = deployments.Keys.ToDictionary(name => name, ReservationPriceOf, StringComparer.Ordinal);
+    }
 
-    public bool TryFind(string name, out CatalogModel model) => _models.TryGetValue(name, out model!);
+    public RoutingOptions Routing { get; }
+
+    /// <summary>Every deployment of every model.</summary>
+    public IReadOnlyCollection<CatalogModel> Models => [.. _deployments.Values.SelectMany(d => d)];
+
+    /// <summary>Each public model once, as its primary deployment.</summary>
+    public IEnumerable<CatalogModel> Primaries => _deployments.Values.Select(d => d[0]);
+
+    /// <summary>The model's primary deployment (highest weight, then provider name).</summary>
+    public bool TryFind(string name, out CatalogModel model)
+    {
+        if (_deployments.TryGetValue(name, out CatalogModel[]? deployments))
+        {
+            model = deployments[0];
+            return true;
+        }
+        model = null!;
+        return false;
+    }
+
+    public IReadOnlyList<CatalogModel> Deployments(string name) => _deployments.TryGetValue(name, out CatalogModel[]? d) ? d : [];
+
+    public IReadOnlyList<string> Fallbacks(string name) => _fallbacks.TryGetValue(name, out string[]? f) ? f : [];
+
+    /// <summary>
+    /// The price a request for this model is reserved at: per token kind, the highest of every deployment
+    /// it may reach (its own and its fallbacks'), so that whichever serves it, the charge fits the reservation.
+    /// </summary>
+    public ModelPrice ReservationPrice(string name) => _reservationPrices.TryGetValue(name, out ModelPrice price) ? price : default;
+
+    private ModelPrice ReservationPriceOf(string name)
+    {
+        IEnumerable<CatalogModel> reachable = Deployments(name).Concat(Fallbacks(name).SelectMany(Deployments));
+        return new ModelPrice(reachable.Max(d => d.Price.InputNanosPerMillion), reachable.Max(d => d.Price.OutputNanosPerMillion));
+    }
 
     public static ModelCatalog FromConfiguration(IConfiguration configuration)
     {
         var providers = new Dictionary<string, ProviderOptions>(StringComparer.Ordinal);
         configuration.GetSection("Nemo:Providers").Bind(providers);
+        var routing = new RoutingOptions();
+        configuration.GetSection("Nemo:Routing").Bind(routing);
         var errors = new List<string>();
-        var models = new Dictionary<string, CatalogModel>(StringComparer.Ordinal);
+        var deployments = new Dictionary<string, List<CatalogModel>>(StringComparer.Ordinal);
         foreach ((string providerName, ProviderOptions provider) in providers)
         {
             if (!Uri.TryCreate(provider.BaseUrl, UriKind.Absolute, out Uri? baseUrl) || (baseUrl.Scheme != "http" && baseUrl.Scheme != "https"))
@@ -49,19 +98,49 @@ internal sealed class ModelCatalog
                     errors.Add($"{where}:OutputCap must be zero or positive (currently {model.OutputCap}).");
                 if (model.OutputLimitField is not ("max_tokens" or "max_completion_tokens"))
                     errors.Add($"{where}:OutputLimitField must be max_tokens or max_completion_tokens (currently '{model.OutputLimitField}').");
-                if (models.TryGetValue(modelName, out CatalogModel? other))
-                    errors.Add($"Model '{modelName}' is offered by both providers '{other.Provider}' and '{providerName}'; keep it in one.");
-                else if (inputOk && outputOk)
-                    models[modelName] = new CatalogModel(modelName, providerName, EnsureTrailingSlash(baseUrl), provider.ApiKey,
-                        new ModelPrice(input, output), model.OutputCap, model.OutputLimitField, timeouts);
+                if (model.Weight is < 1 or > 1000)
+                    errors.Add($"{where}:Weight must be between 1 and 1000 (currently {model.Weight}).");
+                if (model.UpstreamModel is { } upstream && (upstream.Length is 0 or > 256 || upstream.Any(char.IsControl)))
+                    errors.Add($"{where}:UpstreamModel must be the provider's model name, 1 to 256 characters (currently '{upstream}').");
+                if (inputOk && outputOk)
+                {
+                    if (!deployments.TryGetValue(modelName, out List<CatalogModel>? list))
+                        deployments[modelName] = list = [];
+                    list.Add(new CatalogModel(modelName, providerName, EnsureTrailingSlash(baseUrl), provider.ApiKey,
+                        new ModelPrice(input, output), model.OutputCap, model.OutputLimitField, timeouts, model.UpstreamModel, model.Weight));
+                }
             }
         }
-        if (errors.Count == 0 && models.Count == 0)
+        foreach ((string modelName, string[] fallbacks) in routing.Fallbacks)
+        {
+            if (!deployments.ContainsKey(modelName))
+                errors.Add($"Nemo:Routing:Fallbacks:{modelName} names a model no provider offers.");
+            foreach (string fallback in fallbacks)
+            {
+                if (fallback == modelName)
+                    errors.Add($"Nemo:Routing:Fallbacks:{modelName} lists the model itself.");
+                else if (!deployments.ContainsKey(fallback))
+                    errors.Add($"Nemo:Routing:Fallbacks:{modelName} lists '{fallback}', which no provider offers.");
+            }
+            if (fallbacks.Distinct(StringComparer.Ordinal).Count() != fallbacks.Length)
+                errors.Add($"Nemo:Routing:Fallbacks:{modelName} lists a model twice.");
+        }
+        if (routing.MaxAttempts is < 1 or > 10)
+            errors.Add($"Nemo:Routing:MaxAttempts must be between 1 and 10 (currently {routing.MaxAttempts}).");
+        if (routing.RetryDelay < TimeSpan.Zero || routing.RetryDelay > TimeSpan.FromSeconds(10))
+            errors.Add($"Nemo:Routing:RetryDelay must be between 0 and 10 s (currently {routing.RetryDelay}).");
+        if (routing.CooldownFailures is < 1 or > 100)
+            errors.Add($"Nemo:Routing:CooldownFailures must be between 1 and 100 (currently {routing.CooldownFailures}).");
+        if (routing.Cooldown < TimeSpan.FromSeconds(1))
+            errors.Add($"Nemo:Routing:Cooldown must be at least 1 s (currently {routing.Cooldown}).");
+        if (errors.Count == 0 && deployments.Count == 0)
             errors.Add("No model is configured: set Nemo:Providers:{name}:BaseUrl, ApiKey and Models:{model}:InputPerMillion/OutputPerMillion " +
                 "(e.g. Nemo__Providers__openai__BaseUrl=https://api.openai.com/v1), or run with ASPNETCORE_ENVIRONMENT=Demo for the demo catalog of appsettings.Demo.json.");
         if (errors.Count > 0)
             throw new InvalidOperationException("Invalid provider configuration:" + Environment.NewLine + string.Join(Environment.NewLine, errors.Select(e => "  - " + e)));
-        return new ModelCatalog(models);
+        return new ModelCatalog(
+            deployments.ToDictionary(d => d.Key, d => d.Value.OrderByDescending(m => m.Weight).ThenBy(m => m.Provider, StringComparer.Ordinal).ToArray(), StringComparer.Ordinal),
+            new Dictionary<string, string[]>(routing.Fallbacks, StringComparer.Ordinal), routing);
     }
 
     private static bool TryPrice(decimal usdPerMillion, out long nanosPerMillion) =>

@@ -40,4 +40,16 @@ public sealed class ModelOptions
 
     /// <summary>Which request field carries the output limit set by Nemo: max_tokens (default) or max_completion_tokens.</summary>
     public string OutputLimitField { get; set; } = "max_tokens";
+
+    /// <summary>
+    /// The provider's name for the model, when it differs from the public name clients send (default: the
+    /// same). Nemo rewrites the request's <c>model</c> field for this deployment.
+    /// </summary>
+    public string? UpstreamModel { get; set; }
+
+    /// <summary>
+    /// This deployment's share of the model's traffic among its healthy deployments (default 1; 1 to 1000),
+    /// when several providers offer the same public model.
+    /// </summary>
+    public int Weight { get; set; } = 1;
 }

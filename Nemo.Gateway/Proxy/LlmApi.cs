@@ -56,7 +56,7 @@ internal static class LlmApi
             writer.WriteStartObject();
             writer.WriteString("object", "list");
             writer.WriteStartArray("data");
-            foreach (CatalogModel model in catalog.Models.Where(m => Allowed(m.Name)).OrderBy(m => m.Name, StringComparer.Ordinal))
+            foreach (CatalogModel model in catalog.Primaries.Where(m => Allowed(m.Name)).OrderBy(m => m.Name, StringComparer.Ordinal))
                 WriteModel(writer, model);
             writer.WriteEndArray();
             writer.WriteEndObject();

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.AspNetCore.Http;
-using Nemo.Gateway.Credentials;
+using Nemo.Gateway.Routing;
 using Nemo.Gateway.Errors;
 using Nemo.Gateway.Hosting;
 using Nemo.Gateway.Keys;
@@ -24,7 +24,7 @@ internal sealed class ProxyHandler(
     ModelCatalog catalog,
     RequestInspector inspector,
     OrganizationCalls cluster,
-    UpstreamHttp upstream,
+    DeploymentRouter upstream,
     SpendRecorder spend,
     StreamRelay streams,
     GatewayOptions options,
@@ -32,7 +32,6 @@ internal sealed class ProxyHandler(
     NemoMetrics metrics,
     RequestLogWriter requestLog,
     ContentLogWriter contentLog,
-    ProviderCredentialCache credentials,
     ILogger<ProxyHandler> logger,
     TimeProvider time)
 {
@@ -109,9 +108,8 @@ internal sealed class ProxyHandler(
             }
             string? customer = headerCustomer ?? request.Customer;
             var answered = new Answered(requestId, key, model, customer);
-            // The organization's own credential for the provider, if it stored one (memory; no database call).
-            model = await credentials.ApplyAsync(key.OrganizationId, model, context.RequestAborted);
-            long costUpper = model.Price.Cost(request.PromptTokensUpper, request.OutputTokensUpper);
+            // Reserved at the highest price among the deployments and fallbacks that may serve it.
+            long costUpper = catalog.ReservationPrice(model.Name).Cost(request.PromptTokensUpper, request.OutputTokensUpper);
             var admission = new Admission(requestId, key, customer, model, endpoint, request, costUpper, started);
 
             AuthorizeResult decision;
@@ -193,6 +191,7 @@ internal sealed class ProxyHandler(
         HttpResponse response = context.Response;
         using var deadline = new UpstreamDeadline(context.RequestAborted, options.UpstreamTimeout, time);
         using UpstreamCall call = await UpstreamCall.StartAsync(upstream, admission, deadline);
+        admission = admission with { Model = call.Served }; // settled at the price of the deployment that answered
         if (await call.ReleaseIfFailedAsync(spend, admission, response, deadline))
             return;
         HttpResponseMessage upstreamResponse = call.Response!;

@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Http;
 using Nemo.Gateway.Errors;
 using Nemo.Gateway.Hosting;
+using Nemo.Gateway.Routing;
 using Nemo.Gateway.Telemetry;
 using Nemo.Grains.Spend;
 
@@ -24,7 +25,7 @@ namespace Nemo.Gateway.Proxy;
 /// <item>Usage that is missing or unreadable is replaced by the same counted figure, flagged Estimated.</item>
 /// </list>
 /// </summary>
-internal sealed class StreamRelay(UpstreamHttp upstream, SpendRecorder spend, TokenCounter tokens, GatewayOptions options, NemoMetrics metrics, TimeProvider time)
+internal sealed class StreamRelay(DeploymentRouter upstream, SpendRecorder spend, TokenCounter tokens, GatewayOptions options, NemoMetrics metrics, TimeProvider time)
 {
     /// <summary>The largest single upstream event accepted.</summary>
     private const int MaxEventBytes = 4 * 1024 * 1024;
@@ -52,6 +53,7 @@ internal sealed class StreamRelay(UpstreamHttp upstream, SpendRecorder spend, To
         CancellationToken clientAborted = context.RequestAborted;
         using var deadline = new UpstreamDeadline(clientAborted, options.UpstreamTimeout, time);
         using UpstreamCall call = await UpstreamCall.StartAsync(upstream, admission, deadline);
+        admission = admission with { Model = call.Served }; // settled at the price of the deployment that answered
         if (await call.ReleaseIfFailedAsync(spend, admission, response, deadline))
             return;
         HttpResponseMessage upstreamResponse = call.Response!;

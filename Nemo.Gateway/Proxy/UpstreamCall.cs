@@ -2,6 +2,9 @@ using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Nemo.Gateway.Errors;
+using Nemo.Gateway.Providers;
+using Nemo.Gateway.Routing;
+using Polly.CircuitBreaker;
 
 namespace Nemo.Gateway.Proxy;
 
@@ -18,38 +21,41 @@ internal sealed class UpstreamCall : IDisposable
 
     private const int MaxMessageLength = 2000;
 
-    private UpstreamCall(HttpResponseMessage? response, OpenAIError? failure)
+    private UpstreamCall(RoutedResponse routed, OpenAIError? failure)
     {
-        Response = response;
+        _routed = routed;
         Failure = failure;
     }
 
-    public HttpResponseMessage? Response { get; }
+    private readonly RoutedResponse _routed;
+
+    public HttpResponseMessage? Response => _routed.Response;
+
+    /// <summary>The deployment that answered (or failed last): the one the request is settled at.</summary>
+    public CatalogModel Served => _routed.Served;
+
+    /// <summary>Upstream attempts it took, across deployments and fallbacks.</summary>
+    public int Attempts => _routed.Attempts;
 
     private OpenAIError? Failure { get; }
 
-    public static async Task<UpstreamCall> StartAsync(UpstreamHttp upstream, Admission admission, UpstreamDeadline deadline)
+    public static async Task<UpstreamCall> StartAsync(DeploymentRouter router, Admission admission, UpstreamDeadline deadline)
     {
-        deadline.Arm(admission.Model.Timeouts.FirstByte, "its first byte");
-        try
+        RoutedResponse routed = await router.SendAsync(admission, deadline);
+        if (routed.Response is not null)
+            return new UpstreamCall(routed, null);
+        string provider = routed.Served.Provider;
+        OpenAIError failure = routed.Failure switch
         {
-            HttpResponseMessage response = await upstream.SendAsync(admission.Model, admission.Endpoint, admission.Request.UpstreamBody, deadline.Token);
-            return new UpstreamCall(response, null);
-        }
-        catch (OperationCanceledException) when (deadline.TimedOut)
-        {
-            return new UpstreamCall(null, Timeout(admission, deadline));
-        }
-        catch (OperationCanceledException) when (deadline.ClientGone)
-        {
-            return new UpstreamCall(null, new OpenAIError(499, "client_closed", "client_closed", "The client closed the request."));
-        }
-        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
-        {
-            // A cancellation no deadline of ours caused is the handler's ConnectTimeout.
-            return new UpstreamCall(null, new OpenAIError(StatusCodes.Status502BadGateway, "upstream_error", "upstream_unreachable",
-                $"The upstream provider '{admission.Model.Provider}' could not be reached. Nothing was charged."));
-        }
+            OperationCanceledException when deadline.TimedOut => Timeout(admission with { Model = routed.Served }, deadline),
+            OperationCanceledException when deadline.ClientGone => new OpenAIError(499, "client_closed", "client_closed", "The client closed the request."),
+            BrokenCircuitException => new OpenAIError(StatusCodes.Status502BadGateway, "upstream_error", "upstream_cooldown",
+                $"The upstream provider '{provider}' failed repeatedly and is in cooldown; retry shortly. Nothing was charged."),
+            // HttpRequestException, or a cancellation no deadline of ours caused: the handler's ConnectTimeout.
+            _ => new OpenAIError(StatusCodes.Status502BadGateway, "upstream_error", "upstream_unreachable",
+                $"The upstream provider '{provider}' could not be reached. Nothing was charged."),
+        };
+        return new UpstreamCall(routed, failure);
     }
 
     public static OpenAIError Timeout(Admission admission, UpstreamDeadline deadline) => deadline.TotalExpired
@@ -83,7 +89,7 @@ internal sealed class UpstreamCall : IDisposable
         return true;
     }
 
-    public void Dispose() => Response?.Dispose();
+    public void Dispose() => _routed.Dispose();
 
     private async Task WriteFailureAsync(Admission admission, HttpResponse response, UpstreamDeadline deadline)
     {
@@ -95,7 +101,7 @@ internal sealed class UpstreamCall : IDisposable
         }
         HttpResponseMessage upstream = Response!;
         int status = (int)upstream.StatusCode;
-        string provider = admission.Model.Provider;
+        string provider = Served.Provider;
         if (status is >= 300 and < 400)
         {
             await new OpenAIError(StatusCodes.Status502BadGateway, "upstream_error", "upstream_redirect",
@@ -109,7 +115,7 @@ internal sealed class UpstreamCall : IDisposable
                 $"The upstream provider '{provider}' refused Nemo's credentials (status {status}). Nothing was charged.").WriteAsync(response);
             return;
         }
-        byte[]? body = await ReadErrorBodyAsync(upstream, admission, deadline);
+        byte[]? body = await ReadErrorBodyAsync(upstream, Served, deadline);
         if (status >= 500 || status < 400)
         {
             await new OpenAIError(StatusCodes.Status502BadGateway, "upstream_error", "upstream_error",
@@ -127,11 +133,11 @@ internal sealed class UpstreamCall : IDisposable
     }
 
     /// <summary>At most <see cref="MaxErrorBodyBytes"/>, within the provider's error-body time; null if larger, slower or broken.</summary>
-    private static async Task<byte[]?> ReadErrorBodyAsync(HttpResponseMessage upstream, Admission admission, UpstreamDeadline deadline)
+    private static async Task<byte[]?> ReadErrorBodyAsync(HttpResponseMessage upstream, CatalogModel served, UpstreamDeadline deadline)
     {
         if (upstream.Content.Headers.ContentLength is > MaxErrorBodyBytes)
             return null;
-        deadline.Arm(admission.Model.Timeouts.ErrorBody, "its error body");
+        deadline.Arm(served.Timeouts.ErrorBody, "its error body");
         byte[] buffer = ArrayPool<byte>.Shared.Rent(MaxErrorBodyBytes + 1);
         try
         {
