@@ -8,7 +8,7 @@ namespace Nemo.Gateway.Providers;
 /// offered by several providers has one per provider.
 /// </summary>
 internal sealed record CatalogModel(string Name, string Provider, Uri BaseUrl, string? ApiKey, ModelPrice Price, long OutputCap, string OutputLimitField,
-    ProviderTimeouts Timeouts, string? UpstreamName = null, int Weight = 1)
+    ProviderTimeouts Timeouts, string? UpstreamName = null, int Weight = 1, ProviderKind Kind = ProviderKind.OpenAI, string? ApiVersion = null)
 {
     /// <summary>The model name the provider expects.</summary>
     public string UpstreamModel => UpstreamName ?? Name;

@@ -84,6 +84,8 @@ internal sealed class ModelCatalog
                 if (value <= TimeSpan.Zero)
                     errors.Add($"Nemo:Providers:{providerName}:{name} must be positive (currently {value}).");
             }
+            if (provider.Kind == ProviderKind.Azure && (provider.ApiVersion is not { Length: > 0 } version || version.Any(c => !char.IsAsciiLetterOrDigit(c) && c != '-')))
+                errors.Add($"Nemo:Providers:{providerName}:ApiVersion must be set to Azure OpenAI's api-version, e.g. 2024-10-21, for a provider of Kind azure (currently '{provider.ApiVersion}').");
             var timeouts = new ProviderTimeouts(provider.ConnectTimeout, provider.FirstByteTimeout, provider.IdleTimeout);
             foreach ((string modelName, ModelOptions model) in provider.Models)
             {
@@ -107,7 +109,8 @@ internal sealed class ModelCatalog
                     if (!deployments.TryGetValue(modelName, out List<CatalogModel>? list))
                         deployments[modelName] = list = [];
                     list.Add(new CatalogModel(modelName, providerName, EnsureTrailingSlash(baseUrl), provider.ApiKey,
-                        new ModelPrice(input, output), model.OutputCap, model.OutputLimitField, timeouts, model.UpstreamModel, model.Weight));
+                        new ModelPrice(input, output), model.OutputCap, model.OutputLimitField, timeouts, model.UpstreamModel, model.Weight,
+                        provider.Kind, provider.ApiVersion));
                 }
             }
         }

@@ -3,8 +3,17 @@ namespace Nemo.Gateway.Providers;
 /// <summary>One upstream provider, bound from <c>Nemo:Providers:{name}</c>.</summary>
 public sealed class ProviderOptions
 {
-    /// <summary>OpenAI-compatible base URL including the version segment, e.g. https://api.openai.com/v1.</summary>
+    /// <summary>The API the provider speaks: <c>openai</c> (default; OpenAI and compatible providers) or <c>azure</c> (Azure OpenAI).</summary>
+    public ProviderKind Kind { get; set; } = ProviderKind.OpenAI;
+
+    /// <summary>
+    /// For <c>openai</c>: the base URL including the version segment, e.g. https://api.openai.com/v1. For
+    /// <c>azure</c>: the resource's endpoint, e.g. https://my-resource.openai.azure.com.
+    /// </summary>
     public string BaseUrl { get; set; } = "";
+
+    /// <summary>Azure OpenAI's <c>api-version</c>, e.g. 2024-10-21 (required for <c>azure</c>).</summary>
+    public string? ApiVersion { get; set; }
 
     /// <summary>The provider's API key, sent upstream as a bearer token (never the client's virtual key).</summary>
     public string? ApiKey { get; set; }

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using Microsoft.Extensions.DependencyInjection;
 using Nemo.Gateway.Providers;
+using Nemo.Gateway.Providers.Adapters;
 using Nemo.Gateway.Telemetry;
 
 namespace Nemo.Gateway.Proxy;
@@ -9,8 +10,8 @@ namespace Nemo.Gateway.Proxy;
 /// The gateway's HttpClients to providers, one named IHttpClientFactory client per provider so each has
 /// its own connect timeout: pooled connections (recycled every 5 minutes so DNS changes are seen), no
 /// automatic decompression (usage is read from the body), no redirects (a 3xx is answered 502: following
-/// one would send the provider key elsewhere), the provider's key as bearer — never the client's virtual
-/// key. HttpClient's instrumentation propagates the request's W3C <c>traceparent</c> to the provider.
+/// one would send the provider key elsewhere), the provider's key (as its adapter sends it) — never the
+/// client's virtual key. HttpClient's instrumentation propagates the request's W3C <c>traceparent</c> to the provider.
 /// The clients are taken from the factory once, at start-up (their handlers never expire), so a request
 /// allocates no client.
 /// </summary>
@@ -61,9 +62,7 @@ internal sealed class UpstreamHttp
     {
         var content = new ReadOnlyMemoryContent(body);
         content.Headers.ContentType = Json;
-        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(model.BaseUrl, endpoint.UpstreamPath())) { Content = content };
-        if (!string.IsNullOrEmpty(model.ApiKey))
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", model.ApiKey);
+        HttpRequestMessage request = ProviderAdapters.For(model.Kind).CreateRequest(model, endpoint, content);
         long started = _time.GetTimestamp();
         int status = 0;
         try

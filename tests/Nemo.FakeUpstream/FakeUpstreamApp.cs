@@ -55,6 +55,8 @@ public static class FakeUpstreamApp
     {
         var stopping = app.Lifetime.ApplicationStopping;
         var models = new ModelsEndpoint(options, stats, stopping);
+        app.Use((context, next) => AzureShim.InvokeAsync(context, () => next(context), stats));
+        app.UseRouting();
 
         app.MapPost(FakeRoutePaths.ChatCompletions, (RequestDelegate)new ChatCompletionsEndpoint(options, stats, stopping).HandleAsync);
         app.MapPost(FakeRoutePaths.Completions, (RequestDelegate)new CompletionsEndpoint(options, stats, stopping).HandleAsync);

@@ -60,6 +60,13 @@ public sealed class FakeUpstreamStats
     /// <summary>The <c>model</c> of the last body that named one.</summary>
     public string? LastModel => Volatile.Read(ref _lastModel);
 
+    /// <summary>The deployment and api-version of the last Azure-style request ("deployment@version").</summary>
+    public string? LastAzure => Volatile.Read(ref _lastAzure);
+
+    private string? _lastAzure;
+
+    internal void RecordAzure(string deployment, string version) => Volatile.Write(ref _lastAzure, deployment + "@" + version);
+
     /// <summary>Requests received on a route.</summary>
     public long GetRequests(FakeRoute route) => Volatile.Read(ref _byRoute[(int)route]);
 

@@ -22,7 +22,7 @@ public sealed class RoutingTests : IAsyncLifetime
     private readonly List<WebApplication> _providers = [];
     private NemoTestHost _host = null!;
 
-    private static readonly (string Name, FakeMode Mode)[] Faulty = [("broken", FakeMode.Error500), ("limited", FakeMode.Error429), ("cutter", FakeMode.Cut)];
+    private static readonly (string Name, FakeMode Mode)[] Faulty = [("broken", FakeMode.Error500), ("limited", FakeMode.Error429), ("cutter", FakeMode.Cut), ("azure", FakeMode.Ok)];
 
     public async ValueTask InitializeAsync()
     {
@@ -50,7 +50,7 @@ public sealed class RoutingTests : IAsyncLifetime
             WebApplication provider = FakeUpstreamApp.Build(["--urls", "http://127.0.0.1:0"], new FakeUpstreamOptions { Mode = mode });
             await provider.StartAsync();
             _providers.Add(provider);
-            settings[$"Nemo:Providers:{name}:BaseUrl"] = provider.Urls.First() + "/v1";
+            settings[$"Nemo:Providers:{name}:BaseUrl"] = provider.Urls.First() + (name == "azure" ? "" : "/v1");
             settings[$"Nemo:Providers:{name}:ApiKey"] = $"sk-{name}";
         }
         foreach ((string provider, string model, string weight) in new[] { ("broken", "primary-model", "1"), ("limited", "twin", "1000"), ("cutter", "cut-model", "1") })
@@ -60,6 +60,12 @@ public sealed class RoutingTests : IAsyncLifetime
             settings[$"Nemo:Providers:{provider}:Models:{model}:OutputPerMillion"] = "0.60";
             settings[$"Nemo:Providers:{provider}:Models:{model}:Weight"] = weight;
         }
+        // azure-mini: an Azure OpenAI deployment named my-deployment.
+        settings["Nemo:Providers:azure:Kind"] = "azure";
+        settings["Nemo:Providers:azure:ApiVersion"] = "2024-10-21";
+        settings["Nemo:Providers:azure:Models:azure-mini:UpstreamModel"] = "my-deployment";
+        settings["Nemo:Providers:azure:Models:azure-mini:InputPerMillion"] = "0.15";
+        settings["Nemo:Providers:azure:Models:azure-mini:OutputPerMillion"] = "0.60";
         _host = await NemoTestHost.StartAsync(_database.ConnectionString, settings);
     }
 
@@ -151,6 +157,21 @@ public sealed class RoutingTests : IAsyncLifetime
         Assert.DoesNotContain("[DONE]", body);
         Assert.Equal(healthyBefore, Healthy.TotalRequests);
         Assert.Equal(1, (await UsageAsync(tenant)).Events); // what was delivered, once
+    }
+
+    [Fact]
+    public async Task AzureProvider_IsCalledWithItsDeploymentPathApiVersionAndApiKeyHeader()
+    {
+        Tenant tenant = await Tenant.CreateAsync(_host.Client, credits: 1m);
+
+        (int status, _, string text) = await _host.Client.SendAsync(HttpMethod.Post, "/v1/chat/completions", tenant.ApiKey, Chat("azure-mini"));
+
+        Assert.True(status == 200, text);
+        FakeUpstreamStats azure = Stats(3);
+        Assert.Equal("my-deployment@2024-10-21", azure.LastAzure);
+        Assert.Equal("Bearer sk-azure", azure.LastAuthorization); // sent as api-key; the fake's shim shows it as a bearer
+        (long events, string model, string deployment, _, _, _) = await UsageAsync(tenant);
+        Assert.Equal((1, "azure-mini", "azure"), (events, model, deployment));
     }
 
     [Fact]

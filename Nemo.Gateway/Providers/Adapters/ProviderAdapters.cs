@@ -1,0 +1,14 @@
+namespace Nemo.Gateway.Providers.Adapters;
+
+/// <summary>The adapter of each provider kind.</summary>
+internal static class ProviderAdapters
+{
+    private static readonly OpenAIAdapter OpenAI = new();
+    private static readonly AzureOpenAIAdapter Azure = new();
+
+    public static IProviderAdapter For(ProviderKind kind) => kind switch
+    {
+        ProviderKind.Azure => Azure,
+        _ => OpenAI,
+    };
+}

@@ -1,0 +1,11 @@
+namespace Nemo.Gateway.Providers;
+
+/// <summary>The API dialect a provider speaks (<c>Nemo:Providers:{name}:Kind</c>).</summary>
+public enum ProviderKind
+{
+    /// <summary>OpenAI's API or any compatible one: <c>{BaseUrl}/chat/completions</c>, a bearer key.</summary>
+    OpenAI,
+
+    /// <summary>Azure OpenAI: <c>{BaseUrl}/openai/deployments/{deployment}/chat/completions?api-version=…</c>, an <c>api-key</c> header.</summary>
+    Azure,
+}
