@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Nemo.Gateway.Admin;
 using Nemo.Gateway.Keys;
+using Nemo.Gateway.Policies;
 using Nemo.Gateway.Providers;
 using Nemo.Gateway.Proxy;
 using Nemo.Gateway.RequestLog;
@@ -79,6 +80,8 @@ public static class GatewayHostingExtensions
         services.AddSingleton<ApiKeyCache>();
         services.AddSingleton<KeyAuthenticator>();
         services.AddHostedService<KeyChangeListener>();
+        services.AddSingleton<PolicyCache>();
+        services.AddHostedService<PolicyChangeListener>();
         services.AddSingleton<RequestInspector>();
         services.AddSingleton<UpstreamHttp>();
         services.AddSingleton<SpendRecorder>();

@@ -3,7 +3,11 @@ using Nemo.Gateway.Providers;
 
 namespace Nemo.Gateway.Proxy;
 
-/// <summary>An admitted request: what settling or releasing it needs to know.</summary>
+/// <summary>
+/// An admitted request: what settling or releasing it needs to know. <see cref="GuardrailHits"/> (rule ids),
+/// <see cref="Experiment"/> and the output rules to apply (<see cref="OutputRules"/>) come from the
+/// organization's policies (docs/API.md: guardrails, experiments).
+/// </summary>
 internal sealed record Admission(
     Guid RequestId,
     KeyEntry Key,
@@ -12,4 +16,7 @@ internal sealed record Admission(
     LlmEndpoint Endpoint,
     InspectedRequest Request,
     long CostUpperBound,
-    long StartedTimestamp);
+    long StartedTimestamp,
+    Guid[]? GuardrailHits = null,
+    Policies.ExperimentAssignment? Experiment = null,
+    IReadOnlyList<Guardrails.GuardrailRule>? OutputRules = null);
