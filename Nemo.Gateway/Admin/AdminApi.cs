@@ -4,6 +4,7 @@ using Nemo.Gateway.Admin.Audit;
 using Nemo.Gateway.Admin.Billing;
 using Nemo.Gateway.Admin.Budgets;
 using Nemo.Gateway.Admin.Credits;
+using Nemo.Gateway.Admin.Guardrails;
 using Nemo.Gateway.Admin.Invitations;
 using Nemo.Gateway.Admin.Keys;
 using Nemo.Gateway.Admin.Members;
@@ -42,6 +43,7 @@ internal static class AdminApi
         app.MapNemoUsageApi();
         app.MapNemoRequestLogApi();
         app.MapNemoAuditApi();
+        app.MapNemoGuardrailsApi();
         return app;
     }
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Nemo.Gateway.Admin.Billing;
 using Nemo.Gateway.Admin.Budgets;
 using Nemo.Gateway.Admin.Credits;
+using Nemo.Gateway.Admin.Guardrails;
 using Nemo.Gateway.Admin.Http;
 using Nemo.Gateway.Admin.Invitations;
 using Nemo.Gateway.Admin.Keys;
@@ -55,6 +56,7 @@ internal static class AdminServices
         services.AddSingleton<BillingStore>();
         services.AddSingleton<UsageStore>();
         services.AddSingleton<RequestLogStore>();
+        services.AddSingleton<GuardrailStore>();
         services.TryAddSingleton<IPaymentProvider, DevelopmentPaymentProvider>();
 
         bool smtp = !string.IsNullOrWhiteSpace(configuration["Nemo:Email:SmtpHost"]);
