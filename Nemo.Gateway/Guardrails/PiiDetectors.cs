@@ -155,6 +155,9 @@ internal static partial class PiiDetectors
 
     private static bool IsPhone(ReadOnlySpan<char> candidate)
     {
+        if (candidate.Count('.') == 3 && IsIPv4(candidate))
+            return false; // a dotted quad is an address, not a number
+
         int digits = 0;
         foreach (char c in candidate)
         {
