@@ -5,11 +5,12 @@ namespace Nemo.Gateway.Guardrails;
 /// <summary>
 /// A <c>regex</c> guardrail: the tenant's pattern, compiled with <see cref="RegexOptions.NonBacktracking"/>
 /// (matching time linear in the input, whatever the pattern: no catastrophic backtracking can stall a node)
-/// and a match timeout as a backstop. A timeout counts as a hit — the rule can't vouch for the text.
+/// and a match timeout as a backstop (1 s: the engine is linear, so only a CPU-starved node gets near it).
+/// A timeout counts as a hit — the rule can't vouch for the text.
 /// </summary>
 internal sealed class RegexMatcher(Regex regex) : GuardrailMatcher
 {
-    public static readonly TimeSpan MatchTimeout = TimeSpan.FromMilliseconds(250);
+    public static readonly TimeSpan MatchTimeout = TimeSpan.FromSeconds(1);
 
     public const int MaxPatternLength = 1000;
 
