@@ -104,7 +104,8 @@ internal sealed class ProxyHandler(
             bool headerValid = TryHeaderCustomer(context.Request, out string? headerCustomer, out OpenAIError headerError);
             ReadOnlyMemory<byte> clientBody = body.AsMemory(0, length);
             ExperimentAssignment? experiment = null;
-            if (headerValid && !policies.IsEmpty
+            // Not skipped for an organization without templates: a chat request naming one must still get its 400.
+            if (headerValid
                 && !RequestRewriter.TryRewrite(policies, endpoint, clientBody, headerCustomer, requestId, out clientBody, out experiment, out OpenAIError policyError))
             {
                 await policyError.WriteAsync(response);

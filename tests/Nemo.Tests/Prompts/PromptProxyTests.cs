@@ -80,6 +80,12 @@ public sealed class PromptProxyTests(PolicyHostFixture fixture) : IClassFixture<
         await ExpectAsync(new { id = "not-a-uuid" }, "missing_required_parameter");
         await ExpectAsync(new { id, variables = new { name = "a" }, label = "x" }, "unknown_parameter");
 
+        // An organization with no template at all refuses the field too (it is never forwarded upstream).
+        Infrastructure.Tenant bare = await Infrastructure.Tenant.CreateAsync(Client, credits: 1m);
+        (int bareStatus, JsonElement bareBody, _) = await Client.SendAsync(HttpMethod.Post, "/v1/chat/completions", bare.ApiKey,
+            new { model = "echo", max_tokens = 5, prompt = new { id = theirs, variables = new { name = "a" } }, messages = new[] { new { role = "user", content = "hi" } } });
+        Assert.Equal((400, "prompt_not_found"), (bareStatus, bareBody.Code()));
+
         Assert.Equal(404, (await Client.SendAsync(HttpMethod.Get, $"/v1/prompts/{theirs}", world.Owner.Key)).Status);
         Assert.Equal(404, (await Client.SendAsync(HttpMethod.Post, $"/v1/prompts/{theirs}/versions", world.Owner.Key, new { template = "x" })).Status);
         Assert.Equal(404, (await Client.SendAsync(HttpMethod.Put, $"/v1/prompts/{theirs}/labels/prod", world.Owner.Key, new { version = 1 })).Status);
