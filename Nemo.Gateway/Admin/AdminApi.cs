@@ -5,6 +5,9 @@ using Nemo.Gateway.Admin.ProviderKeys;
 using Nemo.Gateway.Admin.Billing;
 using Nemo.Gateway.Admin.Budgets;
 using Nemo.Gateway.Admin.Credits;
+using Nemo.Gateway.Admin.Experiments;
+using Nemo.Gateway.Admin.Guardrails;
+using Nemo.Gateway.Admin.Prompts;
 using Nemo.Gateway.Admin.Invitations;
 using Nemo.Gateway.Admin.Keys;
 using Nemo.Gateway.Admin.Members;
@@ -44,6 +47,9 @@ internal static class AdminApi
         app.MapNemoRequestLogApi();
         app.MapNemoAuditApi();
         app.MapNemoProviderKeysApi();
+        app.MapNemoGuardrailsApi();
+        app.MapNemoPromptsApi();
+        app.MapNemoExperimentsApi();
         return app;
     }
 }

@@ -5,6 +5,9 @@ using Microsoft.Extensions.Options;
 using Nemo.Gateway.Admin.Billing;
 using Nemo.Gateway.Admin.Budgets;
 using Nemo.Gateway.Admin.Credits;
+using Nemo.Gateway.Admin.Experiments;
+using Nemo.Gateway.Admin.Guardrails;
+using Nemo.Gateway.Admin.Prompts;
 using Nemo.Gateway.Admin.Http;
 using Nemo.Gateway.Admin.Invitations;
 using Nemo.Gateway.Admin.Keys;
@@ -56,6 +59,9 @@ internal static class AdminServices
         services.AddSingleton<BillingStore>();
         services.AddSingleton<UsageStore>();
         services.AddSingleton<RequestLogStore>();
+        services.AddSingleton<GuardrailStore>();
+        services.AddSingleton<PromptStore>();
+        services.AddSingleton<ExperimentStore>();
         services.TryAddSingleton<IPaymentProvider, DevelopmentPaymentProvider>();
 
         bool smtp = !string.IsNullOrWhiteSpace(configuration["Nemo:Email:SmtpHost"]);

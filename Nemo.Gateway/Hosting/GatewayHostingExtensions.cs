@@ -9,6 +9,7 @@ using Nemo.Gateway.Anthropic;
 using Nemo.Gateway.Responses;
 using Nemo.Gateway.ClusterDashboard;
 using Nemo.Gateway.Keys;
+using Nemo.Gateway.Policies;
 using Nemo.Gateway.Providers;
 using Nemo.Gateway.Proxy;
 using Nemo.Gateway.RequestLog;
@@ -89,6 +90,8 @@ public static class GatewayHostingExtensions
         services.AddSingleton<ApiKeyCache>();
         services.AddSingleton<KeyAuthenticator>();
         services.AddHostedService<KeyChangeListener>();
+        services.AddSingleton<PolicyCache>();
+        services.AddHostedService<PolicyChangeListener>();
         services.AddSingleton<RequestInspector>();
         services.AddSingleton<UpstreamHttp>();
         services.AddSingleton<Routing.DeploymentRouter>();

@@ -4,7 +4,11 @@ using Nemo.Gateway.RequestLog;
 
 namespace Nemo.Gateway.Proxy;
 
-/// <summary>An admitted request: what settling or releasing it needs to know, and where its text is kept when the organization logs content.</summary>
+/// <summary>
+/// An admitted request: what settling or releasing it needs to know. <see cref="GuardrailHits"/> (rule ids),
+/// <see cref="Experiment"/> and the output rules to apply (<see cref="OutputRules"/>) come from the
+/// organization's policies (docs/API.md: guardrails, experiments).
+/// </summary>
 internal sealed record Admission(
     Guid RequestId,
     KeyEntry Key,
@@ -14,4 +18,7 @@ internal sealed record Admission(
     InspectedRequest Request,
     long CostUpperBound,
     long StartedTimestamp,
-    ContentCapture? Content = null);
+    ContentCapture? Content = null,
+    Guid[]? GuardrailHits = null,
+    Policies.ExperimentAssignment? Experiment = null,
+    IReadOnlyList<Guardrails.GuardrailRule>? OutputRules = null);

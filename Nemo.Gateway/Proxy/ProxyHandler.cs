@@ -4,8 +4,10 @@ using Microsoft.Extensions.Logging;
 using Microsoft.AspNetCore.Http;
 using Nemo.Gateway.Routing;
 using Nemo.Gateway.Errors;
+using Nemo.Gateway.Guardrails;
 using Nemo.Gateway.Hosting;
 using Nemo.Gateway.Keys;
+using Nemo.Gateway.Policies;
 using Nemo.Gateway.Providers;
 using Nemo.Gateway.RequestLog;
 using Nemo.Gateway.Telemetry;
@@ -32,6 +34,7 @@ internal sealed class ProxyHandler(
     NemoMetrics metrics,
     RequestLogWriter requestLog,
     ContentLogWriter contentLog,
+    PolicyCache policyCache,
     ILogger<ProxyHandler> logger,
     TimeProvider time)
 {
@@ -55,13 +58,15 @@ internal sealed class ProxyHandler(
             {
                 // No usage event: the request log keeps the failure (queued; written after the response).
                 requestLog.Record(new RequestFailure(answered.RequestId, key.OrganizationId, key.TeamId, key.KeyId, key.UserId, answered.Customer,
-                    answered.Model?.Name, answered.Model?.Provider, endpoint.UpstreamPath(), status, (long)took.TotalMilliseconds, time.GetUtcNow()));
+                    answered.Model?.Name, answered.Model?.Provider, endpoint.UpstreamPath(), status, (long)took.TotalMilliseconds, time.GetUtcNow(),
+                    answered.ErrorCode, answered.GuardrailHits, answered.Experiment?.ExperimentId, answered.Experiment?.Variant));
             }
         }
     }
 
     /// <summary>What the request's metrics and request log need once it is answered: what was known of it by then.</summary>
-    private readonly record struct Answered(Guid RequestId, KeyEntry? Key, CatalogModel? Model = null, string? Customer = null);
+    private readonly record struct Answered(Guid RequestId, KeyEntry? Key, CatalogModel? Model = null, string? Customer = null,
+        string? ErrorCode = null, Guid[]? GuardrailHits = null, ExperimentAssignment? Experiment = null);
 
     private async ValueTask<Answered> HandleCoreAsync(HttpContext context, LlmEndpoint endpoint, long started)
     {
@@ -96,21 +101,61 @@ internal sealed class ProxyHandler(
         }
         try
         {
-            if (!inspector.TryInspect(endpoint, body.AsMemory(0, length), catalog, out InspectedRequest request, out CatalogModel model, out OpenAIError invalid))
+            // The organization's templates, experiments and guardrails (docs/API.md), from memory.
+            OrganizationPolicies policies = policyCache.For(key.OrganizationId);
+            bool headerValid = TryHeaderCustomer(context.Request, out string? headerCustomer, out OpenAIError headerError);
+            ReadOnlyMemory<byte> clientBody = body.AsMemory(0, length);
+            ExperimentAssignment? experiment = null;
+            // Not skipped for an organization without templates: a chat request naming one must still get its 400.
+            if (headerValid
+                && !RequestRewriter.TryRewrite(policies, endpoint, clientBody, headerCustomer, requestId, out clientBody, out experiment, out OpenAIError policyError))
+            {
+                await policyError.WriteAsync(response);
+                return new Answered(requestId, key, ErrorCode: policyError.Code);
+            }
+            if (!inspector.TryInspect(endpoint, clientBody, catalog, out InspectedRequest request, out CatalogModel model, out OpenAIError invalid))
             {
                 await invalid.WriteAsync(response);
-                return new Answered(requestId, key);
+                return new Answered(requestId, key, Experiment: experiment);
             }
-            if (!TryHeaderCustomer(context.Request, out string? headerCustomer, out OpenAIError headerError))
+            if (!headerValid)
             {
                 await headerError.WriteAsync(response);
                 return new Answered(requestId, key, model);
             }
             string? customer = headerCustomer ?? request.Customer;
-            var answered = new Answered(requestId, key, model, customer);
+            var answered = new Answered(requestId, key, model, customer, Experiment: experiment);
+            IReadOnlyList<GuardrailRule>? outputRules = null;
+            if (policies.Guardrails.Count > 0)
+            {
+                GuardrailVerdict verdict = GuardrailEvaluator.EvaluateInput(policies.Guardrails, endpoint, request.UpstreamBody, key.TeamId, key.KeyId);
+                if (verdict.Hits.Count > 0)
+                {
+                    foreach (GuardrailRule hit in verdict.Hits)
+                        metrics.GuardrailHit(hit, GuardrailStage.Input, key.OrganizationId);
+                    answered = answered with { GuardrailHits = verdict.HitIds };
+                }
+                if (verdict.Blocked is { } blocked)
+                {
+                    // Refused before authorization: nothing reserved, nothing billed, the upstream never called.
+                    await OpenAIError.BadRequest(
+                        $"The request was blocked by guardrail {blocked.Id} ({GuardrailConfig.Name(blocked.Kind)}); change the input or ask an admin about the rule.",
+                        blocked.Id.ToString(), "guardrail_violation").WriteAsync(response);
+                    return answered with { ErrorCode = "guardrail_violation" };
+                }
+                if (verdict.Redacted is { } redacted)
+                {
+                    // Masks may be longer than what they replace: the prompt bound grows with the body.
+                    long grown = Math.Max(0, redacted.Length - request.UpstreamBody.Length);
+                    request = request with { UpstreamBody = redacted, PromptTokensUpper = request.PromptTokensUpper + grown };
+                }
+                if (GuardrailEvaluator.AnyFor(policies.Guardrails, GuardrailStage.Output, key.TeamId, key.KeyId))
+                    outputRules = policies.Guardrails;
+            }
             // Reserved at the highest price among the deployments and fallbacks that may serve it.
             long costUpper = catalog.ReservationPrice(model.Name).Cost(request.PromptTokensUpper, request.OutputTokensUpper);
-            var admission = new Admission(requestId, key, customer, model, endpoint, request, costUpper, started);
+            var admission = new Admission(requestId, key, customer, model, endpoint, request, costUpper, started,
+                GuardrailHits: answered.GuardrailHits, Experiment: experiment, OutputRules: outputRules);
 
             AuthorizeResult decision;
             long authorizing = time.GetTimestamp();
@@ -230,10 +275,33 @@ internal sealed class ProxyHandler(
             prompt = Math.Min(admission.Request.PromptTokensUpper, tokens.CountPrompt(admission.Endpoint, admission.Request.UpstreamBody));
             completion = Math.Min(admission.Request.OutputTokensUpper, TokenCounter.CountOutput(payload));
         }
-        SettleResult settled = await spend.SettleAsync(admission, prompt, completion, flags, StatusCodes.Status200OK);
+        GuardrailRule? outputBlock = null;
+        if (admission.OutputRules is { } outputRules)
+        {
+            // Output guardrails on a non-streamed answer: block withholds it (the provider's tokens are still
+            // billed: they were produced), redact masks it for the client, flag records the hit.
+            GuardrailVerdict verdict = GuardrailEvaluator.EvaluateOutput(outputRules, admission.Endpoint, payload, admission.Key.TeamId, admission.Key.KeyId);
+            if (verdict.Hits.Count > 0)
+            {
+                foreach (GuardrailRule hit in verdict.Hits)
+                    metrics.GuardrailHit(hit, GuardrailStage.Output, admission.Key.OrganizationId);
+                admission = admission with { GuardrailHits = [.. (admission.GuardrailHits ?? []).Union(verdict.HitIds)] };
+            }
+            outputBlock = verdict.Blocked;
+            if (outputBlock is null && verdict.Redacted is { } redacted)
+                payload = redacted;
+        }
+        SettleResult settled = await spend.SettleAsync(admission, prompt, completion, flags, outputBlock is null ? StatusCodes.Status200OK : StatusCodes.Status400BadRequest);
         if (settled != SettleResult.Billed)
         {
             await SettleFailure.Error(settled, stream: false).WriteAsync(response);
+            return;
+        }
+        if (outputBlock is not null)
+        {
+            await OpenAIError.BadRequest(
+                $"The answer was withheld by guardrail {outputBlock.Id} ({GuardrailConfig.Name(outputBlock.Kind)}); its tokens were billed.",
+                outputBlock.Id.ToString(), "guardrail_violation").WriteAsync(response);
             return;
         }
         response.StatusCode = StatusCodes.Status200OK;

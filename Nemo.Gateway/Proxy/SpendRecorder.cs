@@ -38,7 +38,8 @@ internal sealed partial class SpendRecorder(OrganizationCalls cluster, NemoMetri
             admission.RequestId, admission.Key.OrganizationId, admission.Key.TeamId, admission.Key.KeyId, admission.Key.UserId,
             admission.Customer, admission.Model.Name, admission.Endpoint.UpstreamPath(), promptTokens, completionTokens, cost,
             admission.Request.TokenEstimate, flags, statusCode, (long)time.GetElapsedTime(admission.StartedTimestamp).TotalMilliseconds,
-            admission.Model.Provider, firstToken is { } ttft ? (long)ttft.TotalMilliseconds : null);
+            admission.Model.Provider, firstToken is { } ttft ? (long)ttft.TotalMilliseconds : null,
+            admission.GuardrailHits, admission.Experiment?.ExperimentId, admission.Experiment?.Variant);
         long settling = time.GetTimestamp();
         try
         {

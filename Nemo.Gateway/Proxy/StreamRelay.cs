@@ -30,6 +30,9 @@ internal sealed class StreamRelay(DeploymentRouter upstream, SpendRecorder spend
     /// <summary>The largest single upstream event accepted.</summary>
     private const int MaxEventBytes = 4 * 1024 * 1024;
 
+    /// <summary>How much relayed text output guardrails (flag only on streams) look at.</summary>
+    private const int MaxGuardedTextChars = 1024 * 1024;
+
     private static readonly byte[] DataPrefix = "data: "u8.ToArray();
     private static readonly byte[] EventEnd = "\n\n"u8.ToArray();
     private static readonly byte[] Done = "data: [DONE]\n\n"u8.ToArray();
@@ -71,6 +74,8 @@ internal sealed class StreamRelay(DeploymentRouter upstream, SpendRecorder spend
         UsageReport usage = UsageReport.Absent;
         bool usageUnreadable = false;
         var delivered = new OutputTally();
+        // Output guardrails on a stream can only flag (the text has already reached the client): collect it, bounded.
+        System.Text.StringBuilder? relayedText = admission.OutputRules is null ? null : new System.Text.StringBuilder();
         UsageFlags flags = UsageFlags.None;
         TimeSpan idle = admission.Model.Timeouts.Idle;
         try
@@ -112,6 +117,8 @@ internal sealed class StreamRelay(DeploymentRouter upstream, SpendRecorder spend
                             throw new OperationCanceledException(clientAborted);
                         delivered.Add(data.Span);
                         admission.Content?.AddResponse(data.Span, (byte)'\n');
+                        if (relayedText is not null && relayedText.Length < MaxGuardedTextChars)
+                            TokenCounter.CollectOutput(data.Span, relayedText);
                     }
                     if (sawFinal)
                         break;
@@ -144,6 +151,15 @@ internal sealed class StreamRelay(DeploymentRouter upstream, SpendRecorder spend
             flags |= UsageFlags.Estimated | (usageUnreadable ? UsageFlags.UsageUnreadable : 0);
             prompt = Math.Min(admission.Request.PromptTokensUpper, tokens.CountPrompt(admission.Endpoint, admission.Request.UpstreamBody));
             completion = Math.Min(admission.Request.OutputTokensUpper, delivered.Tokens);
+        }
+        if (relayedText is { Length: > 0 })
+        {
+            IReadOnlyList<Guardrails.GuardrailRule> hits = Guardrails.GuardrailEvaluator.HitsInText(admission.OutputRules!, Guardrails.GuardrailStage.Output,
+                relayedText.ToString(), admission.Key.TeamId, admission.Key.KeyId);
+            foreach (Guardrails.GuardrailRule hit in hits)
+                metrics.GuardrailHit(hit, Guardrails.GuardrailStage.Output, admission.Key.OrganizationId);
+            if (hits.Count > 0)
+                admission = admission with { GuardrailHits = [.. (admission.GuardrailHits ?? []).Union(hits.Select(h => h.Id))] };
         }
         SettleResult settled = await spend.SettleAsync(admission, prompt, completion, flags, StatusCodes.Status200OK, firstToken);
         if (clientAborted.IsCancellationRequested)

@@ -13,4 +13,8 @@ internal sealed record RequestFailure(
     string Endpoint,
     int StatusCode,
     long LatencyMs,
-    DateTimeOffset OccurredAt);
+    DateTimeOffset OccurredAt,
+    string? ErrorCode = null,
+    Guid[]? GuardrailHits = null,
+    Guid? ExperimentId = null,
+    string? ExperimentVariant = null);

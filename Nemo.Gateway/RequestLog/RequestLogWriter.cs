@@ -20,8 +20,12 @@ internal sealed class RequestLogWriter(NemoDatabase database, IMeterFactory mete
         await using NpgsqlCommand command = database.DataSource.CreateCommand(
             """
             INSERT INTO nemo.request_failures (request_id, organization_id, team_id, key_id, user_id, customer_id, model, deployment,
-                                               endpoint, status_code, latency_ms, occurred_at)
-            SELECT * FROM unnest(@id, @org, @team, @key, @user, @customer, @model, @deployment, @endpoint, @status, @latency, @occurred)
+                                               endpoint, status_code, latency_ms, occurred_at, error_code, guardrail_hits, experiment_id, experiment_variant)
+            SELECT id, org, team, key, usr, customer, model, deployment, endpoint, status, latency, occurred, error_code,
+                   string_to_array(hits, ',')::uuid[], experiment, variant
+            FROM unnest(@id, @org, @team, @key, @user, @customer, @model, @deployment, @endpoint, @status, @latency, @occurred,
+                        @error_code, @hits, @experiment, @variant)
+                AS u(id, org, team, key, usr, customer, model, deployment, endpoint, status, latency, occurred, error_code, hits, experiment, variant)
             ON CONFLICT (request_id) DO NOTHING
             """);
         command.Parameters.AddWithValue("id", batch.Select(f => f.RequestId).ToArray());
@@ -36,6 +40,10 @@ internal sealed class RequestLogWriter(NemoDatabase database, IMeterFactory mete
         command.Parameters.AddWithValue("status", batch.Select(f => f.StatusCode).ToArray());
         command.Parameters.AddWithValue("latency", batch.Select(f => f.LatencyMs).ToArray());
         command.Parameters.AddWithValue("occurred", batch.Select(f => f.OccurredAt).ToArray());
+        command.Parameters.Add(new NpgsqlParameter<string?[]>("error_code", batch.Select(f => f.ErrorCode).ToArray()));
+        command.Parameters.Add(new NpgsqlParameter<string?[]>("hits", batch.Select(f => f.GuardrailHits is { Length: > 0 } h ? string.Join(',', h) : null).ToArray()));
+        command.Parameters.Add(new NpgsqlParameter<Guid?[]>("experiment", batch.Select(f => f.ExperimentId).ToArray()));
+        command.Parameters.Add(new NpgsqlParameter<string?[]>("variant", batch.Select(f => f.ExperimentVariant).ToArray()));
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }

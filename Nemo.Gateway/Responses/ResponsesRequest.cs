@@ -10,7 +10,7 @@ namespace Nemo.Gateway.Responses;
 /// becomes a system message; <c>input</c> (a string, or message, <c>function_call</c> and
 /// <c>function_call_output</c> items) becomes the messages; function tools, <c>tool_choice</c>,
 /// <c>text.format</c> (JSON schema), <c>reasoning.effort</c>, <c>max_output_tokens</c> and sampling carry
-/// over. Nemo keeps no responses: <c>previous_response_id</c>, <c>conversation</c> and background mode are
+/// over, and a <c>prompt</c> template is rendered as on chat completions. Nemo keeps no responses: <c>previous_response_id</c>, <c>conversation</c> and background mode are
 /// refused, and <c>store</c> is accepted and has no effect. Anything else it can't translate is a 400
 /// naming the field.
 /// </summary>
@@ -19,12 +19,12 @@ internal static class ResponsesRequest
     private static readonly string[] Known =
     [
         "model", "input", "instructions", "max_output_tokens", "temperature", "top_p", "stream", "tools", "tool_choice",
-        "parallel_tool_calls", "user", "safety_identifier", "metadata", "store", "text", "reasoning",
+        "parallel_tool_calls", "user", "safety_identifier", "metadata", "store", "text", "reasoning", "prompt",
         // accepted, no chat-completion counterpart:
         "truncation", "include", "service_tier", "prompt_cache_key", "prompt_cache_retention", "top_logprobs", "stream_options",
     ];
 
-    private static readonly string[] Refused = ["previous_response_id", "conversation", "background", "prompt", "max_tool_calls"];
+    private static readonly string[] Refused = ["previous_response_id", "conversation", "background", "max_tool_calls"];
 
     public static bool TryTranslate(ReadOnlySpan<byte> json, out TranslatedRequest? translated, out OpenAIError error)
     {
@@ -54,8 +54,9 @@ internal static class ResponsesRequest
             }
             if (!root.TryGetProperty("model", out JsonElement model) || model.ValueKind != JsonValueKind.String || model.GetString() is not { Length: > 0 } modelName)
                 return Fail("Missing required parameter: 'model'.", "model", out error, "missing_required_parameter");
-            if (!root.TryGetProperty("input", out JsonElement input) || input.ValueKind is not (JsonValueKind.String or JsonValueKind.Array))
-                return Fail("Missing required parameter: 'input' (a string or a list of items).", "input", out error, "missing_required_parameter");
+            bool templated = root.TryGetProperty("prompt", out JsonElement promptField) && promptField.ValueKind != JsonValueKind.Null;
+            if (!root.TryGetProperty("input", out JsonElement input) && !templated || input.ValueKind is not (JsonValueKind.String or JsonValueKind.Array or JsonValueKind.Undefined))
+                return Fail("Missing required parameter: 'input' (a string or a list of items; it may be left out with a prompt template).", "input", out error, "missing_required_parameter");
             bool stream = root.TryGetProperty("stream", out JsonElement s) && s.ValueKind == JsonValueKind.True;
             if (s.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null))
                 return Fail("'stream' must be a boolean.", "stream", out error);
@@ -121,10 +122,22 @@ internal static class ResponsesRequest
                 if (root.TryGetProperty("text", out JsonElement text) && text.ValueKind == JsonValueKind.Object && text.TryGetProperty("format", out format)
                     && !ResponsesTools.TryWriteFormat(format, writer, out error))
                     return false;
+                if (root.TryGetProperty("prompt", out JsonElement prompt) && prompt.ValueKind != JsonValueKind.Null)
+                {
+                    // A prompt template, in the shape the chat route takes too: the gateway renders it there.
+                    writer.WritePropertyName("prompt");
+                    prompt.WriteTo(writer);
+                }
                 if (root.TryGetProperty("reasoning", out JsonElement reasoning) && reasoning.ValueKind == JsonValueKind.Object
                     && reasoning.TryGetProperty("effort", out JsonElement effort) && effort.ValueKind == JsonValueKind.String)
                     writer.WriteString("reasoning_effort", effort.GetString());
 
+                if (input.ValueKind == JsonValueKind.Undefined && instructions is not { Length: > 0 })
+                {
+                    // Only the template's messages (rendered by the gateway).
+                    writer.WriteEndObject();
+                    goto Done;
+                }
                 writer.WriteStartArray("messages");
                 if (instructions is { Length: > 0 })
                 {
@@ -140,10 +153,11 @@ internal static class ResponsesRequest
                     writer.WriteString("content", input.GetString());
                     writer.WriteEndObject();
                 }
-                else if (!ResponsesInput.TryWrite(input, writer, out error))
+                else if (input.ValueKind == JsonValueKind.Array && !ResponsesInput.TryWrite(input, writer, out error))
                     return false;
                 writer.WriteEndArray();
                 writer.WriteEndObject();
+            Done:;
             }
             var echo = new ResponsesEcho(instructions, maxOutput, temperature, topP, parallel, user,
                 tools.ValueKind == JsonValueKind.Array ? tools.Clone() : default, toolChoice.ValueKind != JsonValueKind.Undefined ? toolChoice.Clone() : default,

@@ -38,6 +38,7 @@ internal sealed class NemoMetrics
     private readonly Counter<long> _cost;
     private readonly UpDownCounter<long> _streams;
     private readonly Counter<long> _keyCache;
+    private readonly Counter<long> _guardrailHits;
     private long _webhookBacklog;
     private long _emailBacklog;
 
@@ -67,6 +68,8 @@ internal sealed class NemoMetrics
             "Cost settled in nano-dollars (integer; 1 USD = 1,000,000,000), by model and deployment.");
         _streams = meter.CreateUpDownCounter<long>("nemo.gateway.streams.active", "{stream}", "Streams being relayed now.");
         _keyCache = meter.CreateCounter<long>("nemo.gateway.key_cache.lookups", "{lookup}", "API key lookups by result: hit (memory) or miss (database or negative cache).");
+        _guardrailHits = meter.CreateCounter<long>("nemo.gateway.guardrail.hits", "{hit}",
+            "Guardrail rules hit, by kind, action and stage (input, output); with the organization label on, also by organization and rule id. Never the matched text.");
         meter.CreateObservableGauge("nemo.outbox.backlog", () => (Measurement<long>[])
             [
                 new(Volatile.Read(ref _webhookBacklog), new KeyValuePair<string, object?>("outbox", "webhook")),
@@ -136,6 +139,25 @@ internal sealed class NemoMetrics
     public void StreamStarted() => _streams.Add(1);
 
     public void StreamEnded() => _streams.Add(-1);
+
+    /// <summary>One guardrail rule hit by one request at one stage.</summary>
+    public void GuardrailHit(Guardrails.GuardrailRule rule, Guardrails.GuardrailStage stage, Guid organizationId)
+    {
+        if (!_guardrailHits.Enabled)
+            return;
+        var tags = new TagList
+        {
+            { "kind", Guardrails.GuardrailConfig.Name(rule.Kind) },
+            { "action", Guardrails.GuardrailConfig.Name(rule.Action) },
+            { "stage", stage == Guardrails.GuardrailStage.Output ? "output" : "input" },
+        };
+        if (_organizationLabel)
+        {
+            tags.Add("organization", organizationId.ToString());
+            tags.Add("rule", rule.Id.ToString());
+        }
+        _guardrailHits.Add(1, tags);
+    }
 
     public void KeyLookup(bool hit) => _keyCache.Add(1, new KeyValuePair<string, object?>("result", hit ? "hit" : "miss"));
 

@@ -4,7 +4,9 @@ namespace Nemo.Grains.Spend;
 /// The actual usage of an admitted request. Settling is idempotent by <see cref="RequestId"/>:
 /// retrying it any number of times leaves exactly one usage event. <see cref="Deployment"/> (the provider
 /// that served the model) and <see cref="FirstTokenMs"/> (streams: time to the first event relayed) are
-/// for the request log; they come last so that older callers' messages still deserialize.
+/// for the request log; they come last so that older callers' messages still deserialize. So do
+/// <see cref="GuardrailHits"/> (the ids of the guardrail rules the request hit, never the matched text) and
+/// the A/B test variant that served it (<see cref="ExperimentId"/>, <see cref="ExperimentVariant"/>).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("nemo.settle-request")]
 public sealed record SettleRequest(
@@ -24,4 +26,7 @@ public sealed record SettleRequest(
     int StatusCode,
     long LatencyMs,
     string? Deployment = null,
-    long? FirstTokenMs = null);
+    long? FirstTokenMs = null,
+    Guid[]? GuardrailHits = null,
+    Guid? ExperimentId = null,
+    string? ExperimentVariant = null);

@@ -17,9 +17,11 @@ internal sealed class AppendStatement : IAsyncDisposable
         """
         WITH batch AS (
             SELECT * FROM unnest(@request_id, @org, @team, @key, @user, @customer, @model, @endpoint, @prompt, @completion,
-                                 @cost, @flags, @status, @latency, @epoch, @occurred, @deployment, @ttft)
+                                 @cost, @flags, @status, @latency, @epoch, @occurred, @deployment, @ttft,
+                                 @guardrail_hits, @experiment_id, @experiment_variant)
                 AS b(request_id, organization_id, team_id, key_id, user_id, customer_id, model, endpoint, prompt_tokens,
-                     completion_tokens, cost, flags, status_code, latency_ms, epoch, occurred_at, deployment, ttft_ms)
+                     completion_tokens, cost, flags, status_code, latency_ms, epoch, occurred_at, deployment, ttft_ms,
+                     guardrail_hits, experiment_id, experiment_variant)
         ),
         fences AS (
             SELECT organization_id, epoch FROM nemo.organization_activations
@@ -32,9 +34,11 @@ internal sealed class AppendStatement : IAsyncDisposable
         ),
         ins AS (
             INSERT INTO nemo.usage_events (request_id, organization_id, team_id, key_id, user_id, customer_id, model, endpoint,
-                prompt_tokens, completion_tokens, cost, flags, status_code, latency_ms, epoch, occurred_at, deployment, ttft_ms)
+                prompt_tokens, completion_tokens, cost, flags, status_code, latency_ms, epoch, occurred_at, deployment, ttft_ms,
+                guardrail_hits, experiment_id, experiment_variant)
             SELECT request_id, organization_id, team_id, key_id, user_id, customer_id, model, endpoint,
-                prompt_tokens, completion_tokens, cost, flags, status_code, latency_ms, epoch, occurred_at, deployment, ttft_ms
+                prompt_tokens, completion_tokens, cost, flags, status_code, latency_ms, epoch, occurred_at, deployment, ttft_ms,
+                string_to_array(guardrail_hits, ',')::uuid[], experiment_id, experiment_variant
             FROM valid
             ORDER BY request_id
             ON CONFLICT (request_id) DO NOTHING
@@ -89,6 +93,9 @@ internal sealed class AppendStatement : IAsyncDisposable
         AddArray<DateTimeOffset>("occurred");
         AddArray<string?>("deployment");
         AddArray<long?>("ttft");
+        AddArray<string?>("guardrail_hits");
+        AddArray<Guid?>("experiment_id");
+        AddArray<string?>("experiment_variant");
         AddArray<Guid>("orgs");
     }
 
@@ -130,6 +137,10 @@ internal sealed class AppendStatement : IAsyncDisposable
         Set("occurred", batch.Select(p => p.OccurredAt));
         Set("deployment", batch.Select(p => p.Usage.Deployment));
         Set("ttft", batch.Select(p => p.Usage.FirstTokenMs));
+        // Rule ids travel as one comma-separated text per event (unnest can't take a jagged array).
+        Set("guardrail_hits", batch.Select(p => p.Usage.GuardrailHits is { Length: > 0 } hits ? string.Join(',', hits) : null));
+        Set("experiment_id", batch.Select(p => p.Usage.ExperimentId));
+        Set("experiment_variant", batch.Select(p => p.Usage.ExperimentVariant));
         Set("orgs", batch.Select(p => p.Usage.OrganizationId).Distinct());
 
         var outcomes = new Dictionary<Guid, AppendOutcome>(batch.Length);

@@ -12,6 +12,12 @@ public sealed class FakeUpstreamOptions
     /// <summary>The configuration section the options are bound from.</summary>
     public const string SectionName = "FakeUpstream";
 
+    /// <summary>
+    /// The echo model: a non-streamed chat completion for it answers the last user message verbatim, so a
+    /// test sees exactly what reached the provider (e.g. a guardrail's masks). Streams answer as usual.
+    /// </summary>
+    public const string EchoModel = "echo";
+
     /// <summary>The models listed by GET /v1/models when none are configured.</summary>
     public static readonly IReadOnlyList<string> DefaultModels =
         ["gpt-4o-mini", "gpt-4o", "text-embedding-3-small", "gpt-3.5-turbo-instruct"];

@@ -82,6 +82,9 @@ internal sealed class JsonInput : IDisposable
 
     public bool IsEmpty => !Root.EnumerateObject().Any();
 
+    /// <summary>A field's raw value (present and not null), for shapes the typed accessors don't cover (a guardrail's config, a template).</summary>
+    public bool TryGetElement(string name, out JsonElement value) => Present(name, out value);
+
     private bool Present(string name, out JsonElement value) =>
         Root.TryGetProperty(name, out value) && value.ValueKind != JsonValueKind.Null;
 

@@ -3,7 +3,10 @@ namespace Nemo.Gateway.Admin.RequestLog;
 /// <summary>
 /// One entry of <c>GET /v1/logs</c>: a request's metadata — never its prompt or completion, which Nemo
 /// does not keep. <see cref="Cost"/> is exact USD from the integer nano-dollar ledger; failed requests
-/// (no usage event) have no tokens, no cost and no time to first token.
+/// (no usage event) have no tokens, no cost and no time to first token. <see cref="GuardrailHits"/> are the ids
+/// of the guardrail rules the request hit (never the matched text); <see cref="ErrorCode"/> is the refusal's
+/// code where Nemo refused it itself (e.g. guardrail_violation); the experiment fields name the A/B test
+/// variant that served it.
 /// </summary>
 internal sealed record RequestLogEntry(
     Guid Id,
@@ -23,7 +26,11 @@ internal sealed record RequestLogEntry(
     long CompletionTokens,
     decimal Cost,
     int Flags,
-    string[] FlagNames)
+    string[] FlagNames,
+    string? ErrorCode = null,
+    Guid[]? GuardrailHits = null,
+    Guid? ExperimentId = null,
+    string? ExperimentVariant = null)
 {
     public string Object => "request_log";
 }

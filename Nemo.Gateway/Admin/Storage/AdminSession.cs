@@ -84,6 +84,10 @@ internal sealed class AdminSession(NpgsqlConnection connection, NpgsqlTransactio
     /// <summary>Tells every gateway's key cache, at commit, to re-read an organization's keys.</summary>
     public Task NotifyOrganizationKeysAsync(Guid organization, CancellationToken cancellationToken) => NotifyAsync($"org:{organization}", cancellationToken);
 
+    /// <summary>Tells every gateway's policy cache, at commit, to re-read an organization's guardrails, prompts and experiments.</summary>
+    public Task NotifyPoliciesAsync(Guid organization, CancellationToken cancellationToken) =>
+        ExecuteAsync("SELECT pg_notify(@channel, @payload)", cancellationToken, ("channel", Policies.PolicyChangeListener.ChannelName), ("payload", organization.ToString()));
+
     private Task NotifyAsync(string payload, CancellationToken cancellationToken) =>
         ExecuteAsync("SELECT pg_notify(@channel, @payload)", cancellationToken, ("channel", KeyChangeListener.ChannelName), ("payload", payload));
 

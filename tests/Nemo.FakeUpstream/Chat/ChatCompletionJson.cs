@@ -8,7 +8,7 @@ internal static class ChatCompletionJson
 {
     public const string SystemFingerprint = "fp_fake";
 
-    public static ArrayBufferWriter<byte> Write(string model, GenerationPlan plan, int promptTokens, bool withUsage, string? usageLiteral = null)
+    public static ArrayBufferWriter<byte> Write(string model, GenerationPlan plan, int promptTokens, bool withUsage, string? usageLiteral = null, string? content = null)
     {
         var buffer = new ArrayBufferWriter<byte>(512 + (plan.Tokens * 12));
         using var json = new Utf8JsonWriter(buffer, JsonOutput.Options);
@@ -22,7 +22,14 @@ internal static class ChatCompletionJson
         json.WriteNumber("index", 0);
         json.WriteStartObject("message");
         json.WriteString("role", "assistant");
-        json.WriteString("content", LoremText.Content(plan.Tokens));
+        if (content is null)
+        {
+            json.WriteString("content", LoremText.Content(plan.Tokens));
+        }
+        else
+        {
+            json.WriteString("content", content);
+        }
         json.WriteNull("refusal");
         json.WriteEndObject();
         json.WriteNull("logprobs");

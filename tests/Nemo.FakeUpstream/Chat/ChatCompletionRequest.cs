@@ -15,6 +15,9 @@ internal sealed class ChatCompletionRequest
 
     public string? User { get; private set; }
 
+    /// <summary>The text of the last message whose role is user (string content, or its text parts joined): what the echo model answers.</summary>
+    public string LastUserText { get; private set; } = "";
+
     /// <summary>Sum over messages of ceil(text bytes / 4) + 3, at least 1.</summary>
     public int PromptTokens { get; private set; }
 
@@ -37,7 +40,8 @@ internal sealed class ChatCompletionRequest
             else if (reader.ValueTextEquals("messages"u8))
             {
                 reader.Read();
-                messages = ReadMessages(ref reader, out promptTokens);
+                messages = ReadMessages(ref reader, out promptTokens, out var lastUser);
+                request.LastUserText = lastUser;
             }
             else if (reader.ValueTextEquals("max_tokens"u8))
             {
@@ -97,9 +101,10 @@ internal sealed class ChatCompletionRequest
     }
 
     /// <summary>Reads the messages array; returns how many there were (-1 for null).</summary>
-    private static int ReadMessages(ref Utf8JsonReader reader, out long promptTokens)
+    private static int ReadMessages(ref Utf8JsonReader reader, out long promptTokens, out string lastUser)
     {
         promptTokens = 0;
+        lastUser = "";
         if (reader.TokenType == JsonTokenType.Null)
         {
             return -1;
@@ -118,7 +123,13 @@ internal sealed class ChatCompletionRequest
                 throw JsonFields.WrongType($"messages[{count}]", "an object");
             }
 
-            promptTokens += TokenEstimate.ForUtf8Bytes(ReadMessageTextBytes(ref reader)) + TokenEstimate.PerMessage;
+            var text = new System.Text.StringBuilder();
+            promptTokens += TokenEstimate.ForUtf8Bytes(ReadMessageTextBytes(ref reader, text, out var isUser)) + TokenEstimate.PerMessage;
+            if (isUser)
+            {
+                lastUser = text.ToString();
+            }
+
             count++;
         }
 
@@ -126,24 +137,31 @@ internal sealed class ChatCompletionRequest
     }
 
     /// <summary>UTF-8 bytes of a message's content: the string, or the text of its parts.</summary>
-    private static long ReadMessageTextBytes(ref Utf8JsonReader reader)
+    private static long ReadMessageTextBytes(ref Utf8JsonReader reader, System.Text.StringBuilder text, out bool isUser)
     {
         long bytes = 0;
+        isUser = false;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var isContent = reader.ValueTextEquals("content"u8);
+            var isRole = reader.ValueTextEquals("role"u8);
             reader.Read();
-            if (!isContent)
+            if (isRole && reader.TokenType == JsonTokenType.String)
+            {
+                isUser = reader.ValueTextEquals("user"u8);
+            }
+            else if (!isContent)
             {
                 reader.Skip();
             }
             else if (reader.TokenType == JsonTokenType.String)
             {
                 bytes += JsonFields.Utf8Length(ref reader);
+                text.Append(reader.GetString());
             }
             else if (reader.TokenType == JsonTokenType.StartArray)
             {
-                bytes += ReadPartsTextBytes(ref reader);
+                bytes += ReadPartsTextBytes(ref reader, text);
             }
             else if (reader.TokenType != JsonTokenType.Null)
             {
@@ -154,7 +172,7 @@ internal sealed class ChatCompletionRequest
         return bytes;
     }
 
-    private static long ReadPartsTextBytes(ref Utf8JsonReader reader)
+    private static long ReadPartsTextBytes(ref Utf8JsonReader reader, System.Text.StringBuilder text)
     {
         long bytes = 0;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
@@ -178,6 +196,7 @@ internal sealed class ChatCompletionRequest
                 if (isText && reader.TokenType == JsonTokenType.String)
                 {
                     bytes += JsonFields.Utf8Length(ref reader);
+                    text.Append(reader.GetString());
                 }
                 else
                 {

@@ -27,6 +27,8 @@ internal sealed class ChatCompletionsEndpoint(FakeUpstreamOptions options, FakeU
             return;
         }
 
-        await SendAsync(context, settings, ChatCompletionJson.Write(request.Model, plan, request.PromptTokens, withUsage, usageLiteral));
+        // The echo model answers the last user message verbatim (what a guardrail let through or masked).
+        var echo = request.Model == FakeUpstreamOptions.EchoModel ? request.LastUserText : null;
+        await SendAsync(context, settings, ChatCompletionJson.Write(request.Model, plan, request.PromptTokens, withUsage, usageLiteral, echo));
     }
 }

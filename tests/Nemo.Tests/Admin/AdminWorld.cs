@@ -42,6 +42,13 @@ public sealed class AdminWorld
     /// <summary>A request whose text the organization kept (a nemo.request_contents row).</summary>
     public required Guid ContentRequestId { get; init; }
 
+    /// <summary>A disabled guardrail, a prompt template (version 1, label production) and a stopped experiment on it (none affects requests).</summary>
+    public required Guid GuardrailId { get; init; }
+
+    public required Guid PromptId { get; init; }
+
+    public required Guid ExperimentId { get; init; }
+
     public sealed record Person(Guid UserId, string Email, string Role, Guid KeyId, string Key);
 
     public static async Task<AdminWorld> CreateAsync(HttpClient client, TestDatabase database, decimal credits = 0m)
@@ -82,6 +89,16 @@ public sealed class AdminWorld
             """);
         Guid content = Guid.CreateVersion7();
         parameters.AddRange([("content", content), ("inv", invitation), ("invitee", invitee), ("token", Nemo.Gateway.Admin.Invitations.InvitationToken.Hash(token)), ("team_text", team.ToString())]);
+        Guid guardrail = Guid.CreateVersion7(), prompt = Guid.CreateVersion7(), experiment = Guid.CreateVersion7();
+        sql.Append("""
+            INSERT INTO nemo.guardrails (id, organization_id, name, kind, action, applies_to, config, enabled) VALUES (@guardrail, @org, 'pii', 'pii', 'flag', 'input', '{}', false);
+            INSERT INTO nemo.prompts (id, organization_id, name) VALUES (@prompt, @org, 'greeting');
+            INSERT INTO nemo.prompt_versions (prompt_id, organization_id, version, template, variables, created_by) VALUES (@prompt, @org, 1, '"Hello {{name}}"', '{name}', 'test');
+            INSERT INTO nemo.prompt_labels (prompt_id, organization_id, label, version) VALUES (@prompt, @org, 'production', 1);
+            INSERT INTO nemo.experiments (id, organization_id, name, match_prompt_id, variants)
+            VALUES (@experiment, @org, 'wording', @prompt, '[{"name":"a","weight":1},{"name":"b","weight":1}]');
+            """);
+        parameters.AddRange([("guardrail", guardrail), ("prompt", prompt), ("experiment", experiment)]);
         await database.ExecuteAsync(sql.ToString(), [.. parameters]);
         string slug = await database.ScalarAsync<string>("SELECT slug FROM nemo.organizations WHERE id = @org", ("org", tenant.OrganizationId));
         Guid ownerUser = tenant.OwnerUserId;
@@ -92,6 +109,7 @@ public sealed class AdminWorld
             Owner = new Person(ownerUser, ownerEmail, "owner", ownerKey, tenant.ApiKey),
             SecondOwner = secondOwner, Admin = admin, Member = member, Viewer = viewer,
             InvitationId = invitation, InvitationToken = token, InvitationEmail = invitee, ContentRequestId = content,
+            GuardrailId = guardrail, PromptId = prompt, ExperimentId = experiment,
         };
     }
 

@@ -17,6 +17,11 @@ public static class Fingerprint
             (SELECT md5(coalesce(string_agg(x::text, ',' ORDER BY x.id), '')) FROM nemo.credit_transactions x WHERE x.organization_id = @org),
             (SELECT count(*) FROM nemo.audit_log x WHERE x.organization_id = @org),
             (SELECT count(*) FROM nemo.email_outbox x WHERE x.organization_id = @org),
-            (SELECT md5(coalesce(string_agg(x::text, ',' ORDER BY x.provider), '')) FROM nemo.provider_credentials x WHERE x.organization_id = @org))
+            (SELECT md5(coalesce(string_agg(x::text, ',' ORDER BY x.provider), '')) FROM nemo.provider_credentials x WHERE x.organization_id = @org),
+            (SELECT md5(coalesce(string_agg(x::text, ',' ORDER BY x.id), '')) FROM nemo.guardrails x WHERE x.organization_id = @org),
+            (SELECT md5(coalesce(string_agg(x::text, ',' ORDER BY x.id), '')) FROM nemo.prompts x WHERE x.organization_id = @org),
+            (SELECT md5(coalesce(string_agg(x::text, ',' ORDER BY x.prompt_id, x.version), '')) FROM nemo.prompt_versions x WHERE x.organization_id = @org),
+            (SELECT md5(coalesce(string_agg(x::text, ',' ORDER BY x.prompt_id, x.label), '')) FROM nemo.prompt_labels x WHERE x.organization_id = @org),
+            (SELECT md5(coalesce(string_agg(x::text, ',' ORDER BY x.id), '')) FROM nemo.experiments x WHERE x.organization_id = @org))
         """, ("org", organizationId));
 }

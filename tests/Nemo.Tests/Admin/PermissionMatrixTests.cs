@@ -91,6 +91,30 @@ public sealed class PermissionMatrixTests(AdminHostFixture fixture) : IClassFixt
         new("GET /v1/provider-keys", Access.Admin, w => (HttpMethod.Get, "/v1/provider-keys", null)),
         new("PUT /v1/provider-keys/{provider}", Access.Admin, w => (HttpMethod.Put, "/v1/provider-keys/fake", new { api_key = "sk-fake-provider-key" })),
         new("DELETE /v1/provider-keys/{provider}", Access.Admin, w => (HttpMethod.Delete, "/v1/provider-keys/fake", null)),
+
+        new("GET /v1/guardrails", Access.Viewer, w => (HttpMethod.Get, "/v1/guardrails", null)),
+        new("POST /v1/guardrails", Access.Admin, w => (HttpMethod.Post, "/v1/guardrails", new { name = "matrix", kind = "keywords", action = "block", config = new { keywords = new[] { "x" } } })),
+        new("GET /v1/guardrails/{id}", Access.Viewer, w => (HttpMethod.Get, $"/v1/guardrails/{w.GuardrailId}", null), UsesIds: true),
+        new("PATCH /v1/guardrails/{id}", Access.Admin, w => (HttpMethod.Patch, $"/v1/guardrails/{w.GuardrailId}", new { name = "renamed" }), UsesIds: true),
+        new("DELETE /v1/guardrails/{id}", Access.Admin, w => (HttpMethod.Delete, $"/v1/guardrails/{w.GuardrailId}", null), UsesIds: true),
+
+        new("GET /v1/prompts", Access.Viewer, w => (HttpMethod.Get, "/v1/prompts", null)),
+        new("POST /v1/prompts", Access.Admin, w => (HttpMethod.Post, "/v1/prompts", new { name = "matrix", template = "Hi {{name}}" })),
+        new("GET /v1/prompts/{id}", Access.Viewer, w => (HttpMethod.Get, $"/v1/prompts/{w.PromptId}", null), UsesIds: true),
+        new("PATCH /v1/prompts/{id}", Access.Admin, w => (HttpMethod.Patch, $"/v1/prompts/{w.PromptId}", new { name = "renamed" }), UsesIds: true),
+        new("DELETE /v1/prompts/{id}", Access.Admin, w => (HttpMethod.Delete, $"/v1/prompts/{w.PromptId}", null), UsesIds: true),
+        new("POST /v1/prompts/{id}/versions", Access.Admin, w => (HttpMethod.Post, $"/v1/prompts/{w.PromptId}/versions", new { template = "Hey {{name}}" }), UsesIds: true),
+        new("PUT /v1/prompts/{id}/labels/{label}", Access.Admin, w => (HttpMethod.Put, $"/v1/prompts/{w.PromptId}/labels/staging", new { version = 1 }), UsesIds: true),
+
+        new("GET /v1/experiments", Access.Viewer, w => (HttpMethod.Get, "/v1/experiments", null)),
+        new("POST /v1/experiments", Access.Admin, w => (HttpMethod.Post, "/v1/experiments", new
+        {
+            name = "matrix", match = new { model = "gpt-4o-mini" }, variants = new object[] { new { name = "a", weight = 1 }, new { name = "b", weight = 1 } },
+        })),
+        new("GET /v1/experiments/{id}", Access.Viewer, w => (HttpMethod.Get, $"/v1/experiments/{w.ExperimentId}", null), UsesIds: true),
+        new("PATCH /v1/experiments/{id}", Access.Admin, w => (HttpMethod.Patch, $"/v1/experiments/{w.ExperimentId}", new { status = "running" }), UsesIds: true),
+        new("DELETE /v1/experiments/{id}", Access.Admin, w => (HttpMethod.Delete, $"/v1/experiments/{w.ExperimentId}", null), UsesIds: true),
+        new("GET /v1/experiments/{id}/results", Access.Viewer, w => (HttpMethod.Get, $"/v1/experiments/{w.ExperimentId}/results", null), UsesIds: true),
     ];
 
     private static int Rank(Access access) => access switch
