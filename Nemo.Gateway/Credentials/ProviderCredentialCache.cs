@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Logging;
+using Nemo.Gateway.Caching;
 using Nemo.Gateway.Providers;
 using Nemo.Persistence.Database;
 using Npgsql;
@@ -21,37 +22,23 @@ internal sealed partial class ProviderCredentialCache(NemoDatabase database, IDa
 
     private readonly IDataProtector _protector = protection.CreateProtector(Purpose);
     private readonly ConcurrentDictionary<Guid, IReadOnlyDictionary<string, string>> _byOrganization = new();
-    private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private int _loading;
+    private readonly FirstLoadGate _firstLoad = new();
 
     public string Protect(string secret) => _protector.Protect(secret);
 
     /// <summary>The model as this organization's request should reach it: with the organization's credential for its provider, if it stored one.</summary>
     public async ValueTask<CatalogModel> ApplyAsync(Guid organizationId, CatalogModel model, CancellationToken cancellationToken)
     {
-        if (!_loaded.Task.IsCompleted)
-            await EnsureLoadedAsync(cancellationToken);
+        if (!_firstLoad.IsOpen)
+            await WaitUntilLoadedAsync(cancellationToken);
         return _byOrganization.TryGetValue(organizationId, out IReadOnlyDictionary<string, string>? secrets) && secrets.TryGetValue(model.Provider, out string? secret)
             ? model with { ApiKey = secret }
             : model;
     }
 
-    private async Task EnsureLoadedAsync(CancellationToken cancellationToken)
-    {
-        if (Interlocked.Exchange(ref _loading, 1) == 0)
-        {
-            try
-            {
-                await ReloadAllAsync(CancellationToken.None);
-            }
-            catch
-            {
-                Volatile.Write(ref _loading, 0); // the next request tries again
-                throw;
-            }
-        }
-        await _loaded.Task.WaitAsync(cancellationToken);
-    }
+    public bool Loaded => _firstLoad.IsOpen;
+
+    public Task WaitUntilLoadedAsync(CancellationToken cancellationToken) => _firstLoad.WaitAsync(ReloadAllAsync, cancellationToken);
 
     public async Task ReloadAllAsync(CancellationToken cancellationToken)
     {
@@ -73,7 +60,7 @@ internal sealed partial class ProviderCredentialCache(NemoDatabase database, IDa
             _byOrganization.TryRemove(gone, out _);
         foreach ((Guid organization, Dictionary<string, string> secrets) in all)
             _byOrganization[organization] = secrets;
-        _loaded.TrySetResult();
+        _firstLoad.Open();
     }
 
     public async Task ReloadOrganizationAsync(Guid organizationId, CancellationToken cancellationToken)

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Nemo.Gateway.Caching;
 using Nemo.Gateway.Experiments;
 using Nemo.Gateway.Guardrails;
 using Nemo.Gateway.Prompts;
@@ -19,6 +20,13 @@ namespace Nemo.Gateway.Policies;
 internal sealed partial class PolicyCache(NemoDatabase database, ILogger<PolicyCache> logger)
 {
     private volatile ConcurrentDictionary<Guid, OrganizationPolicies> _organizations = new();
+    private readonly FirstLoadGate _firstLoad = new();
+
+    /// <summary>Whether the first whole read after start-up has completed (until then requests wait: see <see cref="WaitUntilLoadedAsync"/>).</summary>
+    public bool Loaded => _firstLoad.IsOpen;
+
+    /// <summary>Holds a request until the policies have been read once: a gateway never serves a request without its organization's guardrails.</summary>
+    public Task WaitUntilLoadedAsync(CancellationToken cancellationToken) => _firstLoad.WaitAsync(ReloadAllAsync, cancellationToken);
 
     public OrganizationPolicies For(Guid organizationId) =>
         _organizations.TryGetValue(organizationId, out OrganizationPolicies? policies) ? policies : OrganizationPolicies.Empty;
@@ -27,6 +35,7 @@ internal sealed partial class PolicyCache(NemoDatabase database, ILogger<PolicyC
     {
         Dictionary<Guid, OrganizationPolicies> loaded = await LoadAsync(null, cancellationToken);
         _organizations = new ConcurrentDictionary<Guid, OrganizationPolicies>(loaded);
+        _firstLoad.Open();
         LogReloaded(loaded.Count);
     }
 

@@ -35,6 +35,7 @@ internal sealed class ProxyHandler(
     RequestLogWriter requestLog,
     ContentLogWriter contentLog,
     PolicyCache policyCache,
+    Nemo.Gateway.Credentials.ProviderCredentialCache credentials,
     ILogger<ProxyHandler> logger,
     TimeProvider time)
 {
@@ -101,6 +102,19 @@ internal sealed class ProxyHandler(
         }
         try
         {
+            if (!policyCache.Loaded || !credentials.Loaded)
+            {
+                // Only right after start-up: never serve a request without its organization's guardrails or own keys.
+                try
+                {
+                    await Task.WhenAll(policyCache.WaitUntilLoadedAsync(context.RequestAborted), credentials.WaitUntilLoadedAsync(context.RequestAborted));
+                }
+                catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
+                {
+                    await OpenAIError.Unavailable("This gateway is starting and could not read its organizations' settings yet; retry.").WriteAsync(response);
+                    return new Answered(requestId, key);
+                }
+            }
             // The organization's templates, experiments and guardrails (docs/API.md), from memory.
             OrganizationPolicies policies = policyCache.For(key.OrganizationId);
             bool headerValid = TryHeaderCustomer(context.Request, out string? headerCustomer, out OpenAIError headerError);
