@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Nemo.Gateway.Admin;
+using Nemo.Gateway.Dashboard;
 using Nemo.Gateway.Keys;
 using Nemo.Gateway.Providers;
 using Nemo.Gateway.Proxy;
@@ -86,6 +87,7 @@ public static class GatewayHostingExtensions
         services.AddSingleton<TokenCounter>();
         services.AddSingleton<ProxyHandler>();
         services.AddNemoAdmin(configuration);
+        services.AddNemoDashboard(configuration);
         return builder;
     }
 
@@ -94,6 +96,7 @@ public static class GatewayHostingExtensions
         app.MapNemoDefaultEndpoints();
         app.MapNemoLlmApi();
         app.MapNemoAdminApi();
+        app.MapNemoDashboard();
         return app;
     }
 }

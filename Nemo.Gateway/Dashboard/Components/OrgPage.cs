@@ -1,0 +1,50 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Http;
+using Nemo.Gateway.Admin.Http;
+using Nemo.Gateway.Dashboard.Accounts;
+using Nemo.Gateway.Dashboard.Forms;
+using Nemo.Grains.Tenancy;
+
+namespace Nemo.Gateway.Dashboard.Components;
+
+/// <summary>
+/// A page of one organization (<c>/o/{Org}/…</c>). The role policy on the page has already run; here the
+/// organization in the URL must be the signed-in member's own, else the page is a 404 (another
+/// organization's URL shows nothing, not even that it exists). Data comes from the admin stores with the
+/// same caller the API would build, under row-level security.
+/// </summary>
+public abstract class OrgPage : ComponentBase
+{
+    [Parameter]
+    public Guid Org { get; set; }
+
+    [CascadingParameter]
+    public HttpContext HttpContext { get; set; } = default!;
+
+    internal AdminCaller Caller { get; private set; } = default!;
+
+    internal bool Found { get; private set; }
+
+    internal Flash? Message { get; private set; }
+
+    internal string OrganizationName => ConsoleAuth.OrganizationName(HttpContext);
+
+    internal bool AtLeast(MemberRole role) => Caller.Role >= role;
+
+    internal string Url(string page) => page.Length == 0 ? $"/o/{Org}" : $"/o/{Org}/{page}";
+
+    protected override async Task OnInitializedAsync()
+    {
+        Caller = ConsoleAuth.Caller(HttpContext);
+        Found = Caller.OrganizationId == Org;
+        if (!Found)
+        {
+            HttpContext.Response.StatusCode = StatusCodes.Status404NotFound;
+            return;
+        }
+        Message = Flash.Take(HttpContext);
+        await LoadAsync(HttpContext.RequestAborted);
+    }
+
+    internal abstract Task LoadAsync(CancellationToken cancellationToken);
+}

@@ -1,0 +1,82 @@
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Nemo.Gateway.Dashboard.Accounts;
+using Nemo.Gateway.Dashboard.Assets;
+using Nemo.Gateway.Dashboard.Components;
+using Nemo.Gateway.Dashboard.Forms;
+
+namespace Nemo.Gateway.Dashboard;
+
+/// <summary>
+/// The web console, hosted by the gateway: Razor components rendered on the server (static SSR, no
+/// WebAssembly, no Node build, nothing fetched at run time), HTML forms posted to minimal endpoints with
+/// antiforgery tokens, and the console's cookie scheme with one authorization policy per role. The
+/// cookie is only read on console routes (their policies name its scheme), so the LLM routes' hot path
+/// gains no work.
+/// </summary>
+internal static class DashboardServices
+{
+    public static IServiceCollection AddNemoDashboard(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<AccountOptions>().Bind(configuration.GetSection("Nemo:Console")).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AccountOptions>, AccountOptionsValidator>();
+        services.AddSingleton<AccountStore>();
+        AccountOptions account = configuration.GetSection("Nemo:Console").Get<AccountOptions>() ?? new AccountOptions();
+        var authentication = services.AddAuthentication(options => options.DefaultScheme = null)
+            .AddCookie(ConsoleAuth.Scheme, cookie =>
+            {
+                cookie.Cookie.Name = ConsoleAuth.CookieName;
+                cookie.Cookie.HttpOnly = true;
+                cookie.Cookie.SecurePolicy = CookieSecurePolicy.Always;
+                cookie.Cookie.SameSite = SameSiteMode.Lax;
+                cookie.Cookie.Path = "/";
+                cookie.ExpireTimeSpan = account.SessionIdleTimeout;
+                cookie.SlidingExpiration = true;
+                cookie.LoginPath = "/signin";
+                cookie.LogoutPath = "/account/signout";
+                cookie.Events.OnValidatePrincipal = ConsoleAuth.ValidateAsync;
+                cookie.Events.OnRedirectToAccessDenied = context =>
+                {
+                    context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                    return Task.CompletedTask;
+                };
+                cookie.Events.OnRedirectToLogin = context =>
+                {
+                    if (HttpMethods.IsGet(context.Request.Method))
+                        context.Response.Redirect(context.RedirectUri);
+                    else
+                        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                    return Task.CompletedTask;
+                };
+            });
+        if (account.OidcEnabled)
+            ConsoleOidc.Add(authentication, account);
+        services.AddAuthorization(ConsolePolicies.Add);
+        services.AddAntiforgery(options =>
+        {
+            options.Cookie.Name = "__Host-nemo-af";
+            options.Cookie.SecurePolicy = CookieSecurePolicy.Always;
+        });
+        services.AddRazorComponents();
+        return services;
+    }
+
+    public static WebApplication MapNemoDashboard(this WebApplication app)
+    {
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+        app.MapConsoleAssets();
+        app.MapNemoAccountActions();
+        app.MapNemoOrganizationActions();
+        if (app.Services.GetRequiredService<IOptions<AccountOptions>>().Value.OidcEnabled)
+            app.MapConsoleOidc();
+        app.MapRazorComponents<App>();
+        return app;
+    }
+}
