@@ -59,8 +59,11 @@ internal static class DashboardServices
         services.AddAuthorization(ConsolePolicies.Add);
         services.AddAntiforgery(options =>
         {
-            options.Cookie.Name = "__Host-nemo-af";
-            options.Cookie.SecurePolicy = CookieSecurePolicy.Always;
+            // Secure whenever the console is served over HTTPS; the antiforgery system refuses "Always" on a
+            // plain-HTTP request, which loopback development (./nemo up) is.
+            options.Cookie.Name = "nemo-af";
+            options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            options.Cookie.SameSite = SameSiteMode.Strict;
         });
         services.AddRazorComponents();
         return services;

@@ -33,17 +33,23 @@ public abstract class OrgPage : ComponentBase
 
     internal string Url(string page) => page.Length == 0 ? $"/o/{Org}" : $"/o/{Org}/{page}";
 
-    protected override async Task OnInitializedAsync()
+    /// <summary>
+    /// Loads the page's data before the first render: ComponentBase would otherwise render once at the first
+    /// await of OnInitializedAsync, with the data still missing.
+    /// </summary>
+    public override async Task SetParametersAsync(ParameterView parameters)
     {
+        parameters.SetParameterProperties(this);
         Caller = ConsoleAuth.Caller(HttpContext);
         Found = Caller.OrganizationId == Org;
         if (!Found)
-        {
             HttpContext.Response.StatusCode = StatusCodes.Status404NotFound;
-            return;
+        else
+        {
+            Message = Flash.Take(HttpContext);
+            await LoadAsync(HttpContext.RequestAborted);
         }
-        Message = Flash.Take(HttpContext);
-        await LoadAsync(HttpContext.RequestAborted);
+        await base.SetParametersAsync(ParameterView.Empty);
     }
 
     internal abstract Task LoadAsync(CancellationToken cancellationToken);

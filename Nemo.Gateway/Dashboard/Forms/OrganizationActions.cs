@@ -50,6 +50,7 @@ internal static class OrganizationActions
         org.MapPost("/settings/data", DataPoliciesAsync).RequireAuthorization(ConsolePolicies.Admin);
         org.MapPost("/settings/delete", DeleteAsync).RequireAuthorization(ConsolePolicies.Owner);
         org.MapGet("/usage.csv", ExportAsync).RequireAuthorization(ConsolePolicies.Admin);
+        org.MapNemoMoneyActions();
         return app;
     }
 
