@@ -43,7 +43,13 @@ internal static class DashboardServices
                 cookie.Events.OnRedirectToAccessDenied = context =>
                 {
                     context.Response.StatusCode = StatusCodes.Status403Forbidden;
-                    return Task.CompletedTask;
+                    if (!HttpMethods.IsGet(context.Request.Method))
+                        return Task.CompletedTask;
+                    context.Response.ContentType = "text/html; charset=utf-8";
+                    return context.Response.WriteAsync(
+                        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">" +
+                        $"<title>Not allowed · Nemo</title><link rel=\"stylesheet\" href=\"{ConsoleAssets.Url("console.css")}\"></head><body><main class=\"auth\"><p class=\"brand\">Nemo</p>" +
+                        "<h1>Not allowed</h1><p>Your role in this organization doesn't include this page. Ask an owner or admin if you need it.</p><p><a href=\"/\">Back to your organization</a></p></main></body></html>");
                 };
                 cookie.Events.OnRedirectToLogin = context =>
                 {

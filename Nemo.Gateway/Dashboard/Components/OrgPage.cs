@@ -21,6 +21,9 @@ public abstract class OrgPage : ComponentBase
     [CascadingParameter]
     public HttpContext HttpContext { get; set; } = default!;
 
+    [Inject]
+    private NavigationManager Navigation { get; set; } = default!;
+
     internal AdminCaller Caller { get; private set; } = default!;
 
     internal bool Found { get; private set; }
@@ -43,7 +46,7 @@ public abstract class OrgPage : ComponentBase
         Caller = ConsoleAuth.Caller(HttpContext);
         Found = Caller.OrganizationId == Org;
         if (!Found)
-            HttpContext.Response.StatusCode = StatusCodes.Status404NotFound;
+            Navigation.NotFound();
         else
         {
             Message = Flash.Take(HttpContext);

@@ -193,7 +193,22 @@ public sealed class ConsoleTests(ConsoleFixture fixture) : IClassFixture<Console
         await page.GotoAsync($"/o/{tenant.OrganizationId}");
         Assert.Equal("1", await page.GetByTestId("requests").InnerTextAsync());
         await ShotAsync(page, "home-with-usage");
-        foreach (string other in new[] { "teams", "budgets", "logs", "billing", "settings", "audit", "playground" })
+        // The playground streams a reply through the gateway with the same key, and shows tokens and cost.
+        await page.GotoAsync($"/o/{tenant.OrganizationId}/playground");
+        await page.GetByLabel("API key (sk-nemo-…)").FillAsync(copied);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Load the key's models" }).ClickAsync();
+        await page.GetByLabel("Model").SelectOptionAsync("gpt-4o-mini");
+        await page.GetByLabel("Message").FillAsync("Stream me something");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send", Exact = true }).ClickAsync();
+        await Microsoft.Playwright.Assertions.Expect(page.GetByTestId("pg-usage")).ToContainTextAsync("completion tokens");
+        Assert.NotEmpty((await page.GetByTestId("pg-output").InnerTextAsync()).Trim());
+        await ShotAsync(page, "playground");
+        await Eventually.TrueAsync(async () => await fixture.Database.ScalarAsync<long>(
+            "SELECT count(*) FROM nemo.usage_events WHERE key_id = @key", ("key", keyId)) == 2, "the playground's request billed like any other");
+
+        await page.GotoAsync($"/o/{tenant.OrganizationId}/billing?amount=10");
+        Assert.Contains("$10.", await page.GetByTestId("total").InnerTextAsync());
+        foreach (string other in new[] { "team", "teams", "budgets", "logs", "billing", "settings", "audit" })
         {
             IResponse? visit = await page.GotoAsync($"/o/{tenant.OrganizationId}/{other}");
             Assert.True(visit!.Status == 200, $"{other}: {visit.Status} {fixture.ServerErrorText}");
