@@ -34,9 +34,9 @@ internal static class SvgBarChart
             (string label, double value) = points[i];
             double h = value / max * (Height - 44);
             double x = 55 + i * slot;
-            svg.Append($"<rect class=\"bar\" x=\"{F(x)}\" y=\"{F(Height - 24 - h)}\" width=\"{F(Math.Max(slot * 0.7, 1))}\" height=\"{F(h)}\"><title>{E(label)}: {E(format(value))}</title></rect>");
+            svg.Append($"<rect class=\"bar\" x=\"{F(x)}\" y=\"{F(Height - 24 - h)}\" width=\"{F(Math.Clamp(slot * 0.7, 1, 48))}\" height=\"{F(h)}\"><title>{E(label)}: {E(format(value))}</title></rect>");
             if (i % every == 0)
-                svg.Append($"<text x=\"{F(x + slot * 0.35)}\" y=\"{Height - 8}\" text-anchor=\"middle\">{E(Short(label))}</text>");
+                svg.Append($"<text x=\"{F(x + Math.Clamp(slot * 0.7, 1, 48) / 2)}\" y=\"{Height - 8}\" text-anchor=\"middle\">{E(Short(label))}</text>");
         }
         svg.Append("</svg>");
         return svg.ToString();
