@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
@@ -63,6 +64,11 @@ internal static class DashboardServices
         if (account.OidcEnabled)
             ConsoleOidc.Add(authentication, account);
         services.AddAuthorization(ConsolePolicies.Add);
+        // Session, antiforgery and flash cookies are protected by Data Protection: every gateway must share
+        // the key ring (one application name; a shared directory when the gateways run on several machines).
+        var protection = services.AddDataProtection().SetApplicationName("nemo-console");
+        if (configuration["Nemo:Console:DataProtectionKeysPath"] is { Length: > 0 } keysPath)
+            protection.PersistKeysToFileSystem(new DirectoryInfo(keysPath));
         services.AddAntiforgery(options =>
         {
             // Secure whenever the console is served over HTTPS; the antiforgery system refuses "Always" on a

@@ -30,5 +30,12 @@ public sealed class AccountOptions
 
     public bool OidcEnabled => !string.IsNullOrWhiteSpace(OidcAuthority) && !string.IsNullOrWhiteSpace(OidcClientId);
 
+    /// <summary>
+    /// Where the Data Protection key ring (session and antiforgery cookies) is kept when the gateways run
+    /// on several machines: a directory they all share. Unset: the default per-user directory, which the
+    /// gateways of one machine share.
+    /// </summary>
+    public string? DataProtectionKeysPath { get; set; }
+
     public const int MaxPasswordLength = 256;
 }

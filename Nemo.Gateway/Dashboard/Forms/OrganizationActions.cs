@@ -51,6 +51,7 @@ internal static class OrganizationActions
         org.MapPost("/settings/delete", DeleteAsync).RequireAuthorization(ConsolePolicies.Owner);
         org.MapGet("/usage.csv", ExportAsync).RequireAuthorization(ConsolePolicies.Admin);
         org.MapNemoMoneyActions();
+        org.MapNemoLogoActions();
         return app;
     }
 

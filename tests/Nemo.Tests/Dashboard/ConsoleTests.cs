@@ -290,6 +290,24 @@ public sealed class ConsoleTests(ConsoleFixture fixture) : IClassFixture<Console
 
         IResponse? settings = await page.GotoAsync($"/o/{tenant.OrganizationId}/settings");
         Assert.True(settings!.Status == 200, fixture.ServerErrorText);
+        // The logo: bytes that only claim to be a PNG are refused; a real PNG is stored and served back with its checked type.
+        await page.GetByLabel("PNG or JPEG, at most 256 KiB").SetInputFilesAsync(new FilePayload
+        {
+            Name = "logo.png", MimeType = "image/png", Buffer = Encoding.UTF8.GetBytes("<svg onload=alert(1)>"),
+        });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Upload logo" }).ClickAsync();
+        Assert.Contains("must be a PNG or JPEG", await page.Locator(".flash.error").InnerTextAsync());
+        byte[] png = Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==");
+        await page.GetByLabel("PNG or JPEG, at most 256 KiB").SetInputFilesAsync(new FilePayload { Name = "logo.exe", MimeType = "application/octet-stream", Buffer = png });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Upload logo" }).ClickAsync();
+        Assert.Contains("Logo saved", await page.Locator(".flash.ok").InnerTextAsync());
+        IAPIResponse logo = await page.APIRequest.GetAsync($"/o/{tenant.OrganizationId}/logo");
+        Assert.Equal(200, logo.Status);
+        Assert.Equal("image/png", logo.Headers["content-type"]);
+        Assert.Equal("nosniff", logo.Headers["x-content-type-options"]);
+        Assert.Equal(png, await logo.BodyAsync());
+        await ShotAsync(page, "settings-owner");
+
         string slug = await fixture.Database.ScalarAsync<string>("SELECT slug FROM nemo.organizations WHERE id = @id", ("id", tenant.OrganizationId));
         await page.GetByLabel("Organization slug").FillAsync("not-the-slug");
         await page.GetByRole(AriaRole.Button, new() { Name = "Delete this organization" }).ClickAsync();
