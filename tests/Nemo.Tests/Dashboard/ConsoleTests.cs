@@ -208,6 +208,24 @@ public sealed class ConsoleTests(ConsoleFixture fixture) : IClassFixture<Console
 
         await page.GotoAsync($"/o/{tenant.OrganizationId}/billing?amount=10");
         Assert.Contains("$10.", await page.GetByTestId("total").InnerTextAsync());
+        // A team and an organization budget made in the console show on their pages and in the audit trail.
+        await page.GotoAsync($"/o/{tenant.OrganizationId}/teams");
+        await page.GetByLabel("Name", new() { Exact = true }).FillAsync("Research");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create team" }).ClickAsync();
+        Assert.Contains("Team \"Research\" created", await page.Locator(".flash.ok").InnerTextAsync());
+        await page.GotoAsync($"/o/{tenant.OrganizationId}/budgets");
+        await page.GetByLabel("Limit (USD)").FillAsync("abc");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save budget" }).ClickAsync();
+        Assert.Contains("Limit must be an amount in dollars", await page.Locator(".flash.error").InnerTextAsync());
+        await page.GetByLabel("Limit (USD)").FillAsync("25.50");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save budget" }).ClickAsync();
+        Assert.Contains("$25.50", await page.Locator("table").InnerTextAsync());
+        Assert.Equal(25_500_000_000L, await fixture.Database.ScalarAsync<long>(
+            "SELECT limit_nanos FROM nemo.budgets WHERE organization_id = @org AND scope = 'organization'", ("org", tenant.OrganizationId)));
+        await page.GotoAsync($"/o/{tenant.OrganizationId}/audit");
+        string audit = await page.Locator("table").InnerTextAsync();
+        Assert.Contains("team.create", audit);
+        Assert.Contains($"user:{tenant.OwnerUserId}", audit);
         foreach (string other in new[] { "team", "teams", "budgets", "logs", "billing", "settings", "audit" })
         {
             IResponse? visit = await page.GotoAsync($"/o/{tenant.OrganizationId}/{other}");
