@@ -81,8 +81,27 @@ internal static class DashboardServices
         return services;
     }
 
+    /// <summary>
+    /// Console pages may not be framed (clickjacking), run only the console's own script, and send no
+    /// referrer. The API, health and metrics routes are left as they are.
+    /// </summary>
+    private static Task ConsoleHeaders(HttpContext context, Func<Task> next)
+    {
+        PathString path = context.Request.Path;
+        if (!path.StartsWithSegments("/v1") && !path.StartsWithSegments("/healthz") && !path.StartsWithSegments("/readyz") && !path.StartsWithSegments("/metrics"))
+        {
+            IHeaderDictionary headers = context.Response.Headers;
+            headers.ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' https: data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+            headers.XFrameOptions = "DENY";
+            headers.XContentTypeOptions = "nosniff";
+            headers["Referrer-Policy"] = "no-referrer";
+        }
+        return next();
+    }
+
     public static WebApplication MapNemoDashboard(this WebApplication app)
     {
+        app.Use(ConsoleHeaders);
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();

@@ -1,6 +1,8 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
 using Nemo.Tests.Infrastructure;
@@ -20,8 +22,20 @@ public sealed partial class ConsoleFixture : NemoHostFixture, IAsyncLifetime
 
     public ServerErrorLog ServerErrors { get; } = new();
 
-    protected override void ConfigureServices(Microsoft.Extensions.DependencyInjection.IServiceCollection services) =>
-        Microsoft.Extensions.DependencyInjection.LoggingServiceCollectionExtensions.AddLogging(services, logging => logging.AddProvider(ServerErrors));
+    internal RecordingMailbox Mailbox { get; } = new();
+
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["Nemo:Email:PollInterval"] = "00:00:00.200",
+        ["Nemo:Signup:PermitsPerAddress"] = "1000",
+        ["Nemo:Signup:PermitsOverall"] = "1000",
+    };
+
+    protected override void ConfigureServices(IServiceCollection services)
+    {
+        services.AddLogging(logging => logging.AddProvider(ServerErrors));
+        services.Replace(ServiceDescriptor.Singleton<Nemo.Gateway.Email.IEmailSender>(Mailbox));
+    }
 
     /// <summary>What the server logged as errors so far (for failure messages).</summary>
     public string ServerErrorText => string.Join(Environment.NewLine, ServerErrors.Errors);
@@ -77,24 +91,18 @@ public sealed partial class ConsoleFixture : NemoHostFixture, IAsyncLifetime
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
     }
 
-    /// <summary>The newest email queued for an address (the outbox is where Nemo's emails wait).</summary>
+    /// <summary>The newest email the outbox delivered to an address (queued by Nemo, sent by its outbox job).</summary>
     public async Task<string> LatestEmailAsync(string to, string subjectContains)
     {
-        string? body = null;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while (body is null)
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        for (;;)
         {
-            body = await Database.ScalarAsync<string?>(
-                "SELECT body FROM nemo.email_outbox WHERE lower(to_address) = lower(@to) AND subject LIKE '%' || @subject || '%' AND body IS NOT NULL ORDER BY id DESC LIMIT 1",
-                ("to", to), ("subject", subjectContains));
-            if (body is null)
-            {
-                if (timeout.IsCancellationRequested)
-                    Assert.Fail($"No email '{subjectContains}' to {to} in the outbox.");
-                await Task.Delay(50);
-            }
+            if (Mailbox.Sent.LastOrDefault(e => string.Equals(e.To, to, StringComparison.OrdinalIgnoreCase) && e.Subject.Contains(subjectContains, StringComparison.Ordinal)) is { } email)
+                return email.Body;
+            if (timeout.IsCancellationRequested)
+                Assert.Fail($"No email '{subjectContains}' to {to} was delivered by the outbox.");
+            await Task.Delay(50);
         }
-        return body;
     }
 
     public static string TokenFrom(string body) => TokenPattern().Match(body) is { Success: true } m ? m.Groups[1].Value : throw new Xunit.Sdk.XunitException("No token in: " + body);

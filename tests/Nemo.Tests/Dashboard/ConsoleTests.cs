@@ -46,7 +46,9 @@ public sealed class ConsoleTests(ConsoleFixture fixture) : IClassFixture<Console
         string email = $"founder-{Guid.NewGuid():N}@example.com";
         const string password = "a long enough passphrase";
 
-        await page.GotoAsync("/signup");
+        IResponse? signupPage = await page.GotoAsync("/signup");
+        Assert.Equal("DENY", await signupPage!.HeaderValueAsync("x-frame-options"));
+        Assert.Contains("frame-ancestors 'none'", await signupPage.HeaderValueAsync("content-security-policy"));
         await ShotAsync(page, "signup");
         await page.GetByLabel("Your work email").FillAsync(email);
         await page.GetByLabel("Organization name").FillAsync("Acme Robotics");
