@@ -131,6 +131,18 @@ public sealed class ConsoleTests(ConsoleFixture fixture) : IClassFixture<Console
         Assert.Contains(invitee, await page.Locator("section", new() { HasText = "Pending invitations" }).InnerTextAsync());
         await ShotAsync(page, "team");
 
+        // Bulk invitations from pasted CSV: a bad row sends nothing and says which; good rows send all.
+        string bulkA = $"bulk-a-{Guid.NewGuid():N}@example.com", bulkB = $"bulk-b-{Guid.NewGuid():N}@example.com";
+        await page.GetByLabel("Paste CSV").FillAsync($"email,role,team_id\n{bulkA},viewer,\nnot-an-email,member,\n");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send invitations" }).ClickAsync();
+        Assert.Contains("nothing was sent", await page.Locator(".flash.error").InnerTextAsync());
+        await page.GetByLabel("Paste CSV").FillAsync($"email,role,team_id\n{bulkA},viewer,\n{bulkB},member,\n");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send invitations" }).ClickAsync();
+        Assert.Contains("2 invitations sent", await page.Locator(".flash.ok").InnerTextAsync());
+        string pending = await page.Locator("section", new() { HasText = "Pending invitations" }).InnerTextAsync();
+        Assert.Contains(bulkA, pending);
+        Assert.Contains(bulkB, pending);
+
         string token = ConsoleFixture.TokenFrom(await fixture.LatestEmailAsync(invitee, "invited"));
         await using IBrowserContext second = await fixture.NewContextAsync();
         IPage joiner = await second.NewPageAsync();
@@ -190,6 +202,10 @@ public sealed class ConsoleTests(ConsoleFixture fixture) : IClassFixture<Console
             await page.ReloadAsync();
             return (await page.GetByTestId("usage-table").InnerTextAsync()).Contains(keyId.ToString(), StringComparison.Ordinal);
         }, "the chat request's usage in the console");
+        IAPIResponse csv = await page.APIRequest.GetAsync($"/o/{tenant.OrganizationId}/usage.csv?group_by=model");
+        Assert.Equal(200, csv.Status);
+        Assert.StartsWith("text/csv", csv.Headers["content-type"]);
+        Assert.Contains("gpt-4o-mini", await csv.TextAsync());
         await page.GotoAsync($"/o/{tenant.OrganizationId}/usage");
         await ShotAsync(page, "usage");
         await page.GotoAsync($"/o/{tenant.OrganizationId}");
@@ -310,6 +326,12 @@ public sealed class ConsoleTests(ConsoleFixture fixture) : IClassFixture<Console
 
         IResponse? settings = await page.GotoAsync($"/o/{tenant.OrganizationId}/settings");
         Assert.True(settings!.Status == 200, fixture.ServerErrorText);
+        // General settings: the new name shows in the sidebar at once.
+        await page.GetByLabel("Name", new() { Exact = true }).FillAsync("Renamed & Co");
+        await page.Locator("form[action$='settings/general'] button").ClickAsync();
+        Assert.Contains("Settings saved", await page.Locator(".flash.ok").InnerTextAsync());
+        Assert.Contains("Renamed & Co", await page.Locator(".sidebar").InnerTextAsync());
+
         // The logo: bytes that only claim to be a PNG are refused; a real PNG is stored and served back with its checked type.
         await page.GetByLabel("PNG or JPEG, at most 256 KiB").SetInputFilesAsync(new FilePayload
         {
