@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using Deque.AxeCore.Commons;
+using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
 using Nemo.Tests.Admin;
 using Nemo.Tests.Infrastructure;
@@ -16,8 +18,16 @@ namespace Nemo.Tests.Dashboard;
 /// </summary>
 public sealed class ConsoleTests(ConsoleFixture fixture) : IClassFixture<ConsoleFixture>
 {
+    /// <summary>Screenshots of the page at 1280 and 390 px into docs/console/, after axe-core found no WCAG 2 A/AA violation in it.</summary>
     private static async Task ShotAsync(IPage page, string name)
     {
+        AxeResult axe = await page.RunAxe(new AxeRunOptions
+        {
+            RunOnly = new RunOnlyOptions { Type = "tag", Values = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+        });
+        Assert.NotEmpty(axe.Passes); // axe did run its rules on this page
+        Assert.True(axe.Violations.Length == 0, $"{name}: " + string.Join("; ", axe.Violations.Select(v =>
+            $"{v.Id} ({v.Impact}): {v.Help} at {string.Join(", ", v.Nodes.Select(n => string.Join(" ", n.Target)))}")));
         string dir = ConsoleFixture.ScreenshotDirectory();
         foreach (int width in new[] { 1280, 390 })
         {
