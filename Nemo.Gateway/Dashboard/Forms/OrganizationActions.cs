@@ -44,6 +44,7 @@ internal static class OrganizationActions
         org.MapPost("/keys/create", CreateKeyAsync).RequireAuthorization(ConsolePolicies.Member);
         org.MapPost("/keys/{id:guid}/revoke", RevokeKeyAsync).RequireAuthorization(ConsolePolicies.Member);
         org.MapPost("/keys/{id:guid}/rotate", RotateKeyAsync).RequireAuthorization(ConsolePolicies.Member);
+        org.MapPost("/keys/{id:guid}/models", KeyModelsAsync).RequireAuthorization(ConsolePolicies.Member);
         org.MapPost("/teams/create", CreateTeamAsync).RequireAuthorization(ConsolePolicies.Admin);
         org.MapPost("/teams/{id:guid}/update", UpdateTeamAsync).RequireAuthorization(ConsolePolicies.Admin);
         org.MapPost("/settings/general", GeneralAsync).RequireAuthorization(ConsolePolicies.Admin);
@@ -200,6 +201,29 @@ internal static class OrganizationActions
         await propagation.KeyAsync(caller.OrganizationId, id, outcome.Value.Hashes, CancellationToken.None);
         return Done(context, back, $"Key \"{outcome.Value.View.Name}\" rotated{(grace > 0 ? $"; the old secret works for {grace} more hour(s)" : "")}. Copy the new secret now: it is shown only once.",
             outcome.Value.Issued.Secret);
+    }
+
+    /// <summary>The key's model allow-list: model names separated by commas, or empty for every model (within the team's and organization's lists).</summary>
+    private static async Task<IResult> KeyModelsAsync(HttpContext context, Guid org, Guid id, IFormCollection form, KeyStore store, Propagation propagation,
+        Nemo.Gateway.Providers.ModelCatalog catalog)
+    {
+        AdminCaller caller = ConsoleAuth.Caller(context);
+        string back = Page(org, "keys");
+        var input = new FormInput(form);
+        string text = input.Text("models", "Models", 4000, required: false);
+        if (!input.Ok)
+            return Failed(context, back, input.Error!);
+        string[] models = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.Ordinal).ToArray();
+        if (models.Length > 100)
+            return Failed(context, back, "A key's allow-list can name at most 100 models.");
+        if (models.FirstOrDefault(m => !catalog.TryFind(m, out _)) is { } unknown)
+            return Failed(context, back, $"'{unknown}' is not a model this gateway serves.");
+        Outcome<(KeyView View, KeyHash[] Hashes)> outcome = await store.UpdateAsync(caller, id,
+            new KeyChange(null, null, false, null, false, null, false, null, true, models.Length == 0 ? null : models), context.RequestAborted);
+        if (!outcome.Ok)
+            return Failed(context, back, outcome.Error.Message);
+        await propagation.KeyAsync(caller.OrganizationId, id, outcome.Value.Hashes, CancellationToken.None);
+        return Done(context, back, models.Length == 0 ? $"Key \"{outcome.Value.View.Name}\" may use every allowed model." : $"Key \"{outcome.Value.View.Name}\" may use {string.Join(", ", models)}.");
     }
 
     private static async Task<IResult> CreateTeamAsync(HttpContext context, Guid org, IFormCollection form, TeamStore store)

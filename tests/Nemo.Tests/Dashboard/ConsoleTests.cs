@@ -196,6 +196,34 @@ public sealed class ConsoleTests(ConsoleFixture fixture) : IClassFixture<Console
 
         await page.ReloadAsync();
         Assert.Equal(0, await page.GetByTestId("new-secret").CountAsync());
+        // The key's model allow-list: an unknown model is refused; a known one restricts the key.
+        ILocator keyRow = page.GetByTestId("key-console key");
+        await keyRow.GetByLabel("Models console key may use").FillAsync("gpt-9-imaginary");
+        await keyRow.GetByRole(AriaRole.Button, new() { Name = "Set the models of console key" }).ClickAsync();
+        Assert.Contains("not a model this gateway serves", await page.Locator(".flash.error").InnerTextAsync());
+        await keyRow.GetByLabel("Models console key may use").FillAsync("text-embedding-3-small");
+        await keyRow.GetByRole(AriaRole.Button, new() { Name = "Set the models of console key" }).ClickAsync();
+        Assert.Contains("may use text-embedding-3-small", await page.Locator(".flash.ok").InnerTextAsync());
+        await Eventually.TrueAsync(async () =>
+        {
+            using var probe = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+            {
+                Content = new StringContent("{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", Encoding.UTF8, "application/json"),
+            };
+            probe.Headers.Authorization = new AuthenticationHeaderValue("Bearer", copied);
+            using HttpResponseMessage refused = await fixture.Host.Client.SendAsync(probe);
+            return refused.StatusCode == HttpStatusCode.Forbidden;
+        }, "the key's allow-list to refuse gpt-4o-mini");
+        await keyRow.GetByLabel("Models console key may use").FillAsync("");
+        await keyRow.GetByRole(AriaRole.Button, new() { Name = "Set the models of console key" }).ClickAsync();
+        Assert.Contains("may use every allowed model", await page.Locator(".flash.ok").InnerTextAsync());
+        await Eventually.TrueAsync(async () =>
+        {
+            using var models = new HttpRequestMessage(HttpMethod.Get, "/v1/models");
+            models.Headers.Authorization = new AuthenticationHeaderValue("Bearer", copied);
+            using HttpResponseMessage listed = await fixture.Host.Client.SendAsync(models);
+            return (await listed.Content.ReadAsStringAsync()).Contains("gpt-4o-mini", StringComparison.Ordinal);
+        }, "the cleared allow-list to reach the key cache");
 
         using var chat = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
         {
