@@ -38,14 +38,20 @@ internal static class AccountActions
 
     private static IResult Home(HttpContext context) => Results.Redirect($"/o/{ConsoleAuth.Caller(context).OrganizationId}");
 
-    private static async Task<IResult> SignInAsync(HttpContext context, IFormCollection form, AccountStore accounts)
+    private static async Task<IResult> SignInAsync(HttpContext context, IFormCollection form, AccountStore accounts, Nemo.Gateway.Keys.AuthFailureLimiter failures)
     {
+        // Besides each account's lockout, an address that keeps failing (passwords here, keys on the API:
+        // one budget, Nemo:Auth:FailuresPerAddress) is turned away before any password is checked.
+        if (failures.Refusal(context) is not null)
+            return Back(context, "/signin", "Too many failed sign-ins from your network address: wait a minute and try again.");
         var input = new FormInput(form);
         string email = input.Text("email", "Email", Emails.MaxLength);
         string password = input.Secret("password", "Password");
         if (!input.Ok || password.Length == 0)
             return Back(context, "/signin", input.Error ?? "Enter your password.");
         SignInOutcome outcome = await accounts.PasswordSignInAsync(email, password, context.RequestAborted);
+        if (!outcome.Succeeded)
+            failures.RecordFailure(context);
         if (outcome.LockedOut)
             return Back(context, "/signin", "Too many failed attempts: this account is locked for a while. Try again later, or reset your password.");
         if (!outcome.Succeeded)
