@@ -69,7 +69,9 @@ public sealed partial class ConsoleFixture : NemoHostFixture, IAsyncLifetime
             ViewportSize = new ViewportSize { Width = width, Height = height },
         });
         await context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"], new BrowserContextGrantPermissionsOptions { Origin = BaseUrl });
-        context.SetDefaultTimeout(15_000);
+        // Generous: the machine running the tests may be busy (CI shares its cores); a wait ends as soon as its condition holds.
+        context.SetDefaultTimeout(30_000);
+        context.SetDefaultNavigationTimeout(30_000);
         return context;
     }
 
