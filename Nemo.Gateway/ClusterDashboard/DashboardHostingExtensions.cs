@@ -16,7 +16,7 @@ internal static class DashboardHostingExtensions
 
     public static bool Enabled(IConfiguration configuration) => configuration.GetValue<bool>("Nemo:Cluster:Dashboard");
 
-    public static IServiceCollection AddNemoDashboard(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddNemoClusterDashboard(this IServiceCollection services, IConfiguration configuration)
     {
         if (!Enabled(configuration))
             return services;
@@ -29,7 +29,7 @@ internal static class DashboardHostingExtensions
         return services;
     }
 
-    public static WebApplication MapNemoDashboard(this WebApplication app)
+    public static WebApplication MapNemoClusterDashboard(this WebApplication app)
     {
         if (Enabled(app.Configuration))
             app.MapOrleansDashboard(Path).RequireAuthorization(Policy);

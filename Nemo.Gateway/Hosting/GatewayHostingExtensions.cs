@@ -8,6 +8,7 @@ using Nemo.Gateway.Protection;
 using Nemo.Gateway.Anthropic;
 using Nemo.Gateway.Responses;
 using Nemo.Gateway.ClusterDashboard;
+using Nemo.Gateway.Dashboard;
 using Nemo.Gateway.Keys;
 using Nemo.Gateway.Policies;
 using Nemo.Gateway.Providers;
@@ -103,6 +104,7 @@ public static class GatewayHostingExtensions
         services.AddSingleton<Responses.ResponsesDialect>();
         services.AddNemoAdmin(configuration);
         services.AddNemoDashboard(configuration);
+        services.AddNemoClusterDashboard(configuration);
         return builder;
     }
 
@@ -114,6 +116,7 @@ public static class GatewayHostingExtensions
         app.MapNemoResponsesApi();
         app.MapNemoAdminApi();
         app.MapNemoDashboard();
+        app.MapNemoClusterDashboard();
         return app;
     }
 }

@@ -14,6 +14,15 @@ internal static class ClusterBanner
             Console.WriteLine($"  gateway      {url}   (OpenAI base URL: {url}/v1)");
         }
 
+        if (manifest.ConsoleUrl is not null)
+        {
+            Console.WriteLine($"  console      {manifest.ConsoleUrl}");
+            if (manifest.DemoOwnerEmail is not null)
+            {
+                Console.WriteLine($"  sign in as   {manifest.DemoOwnerEmail} / {manifest.DemoOwnerPassword}   (demo owner)");
+            }
+        }
+
         Console.WriteLine($"  demo key     {manifest.DemoKey}");
         Console.WriteLine($"  demo org     {manifest.DemoOrgId}");
         Console.WriteLine($"  upstream     {manifest.UpstreamUrl}   (fake provider 'demo')");

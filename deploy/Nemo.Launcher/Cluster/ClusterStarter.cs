@@ -81,7 +81,11 @@ internal sealed class ClusterStarter(RepoLayout layout, HttpClient http)
             [
                 new ManifestProcess(Roles.Postgres, postgres.Pid, postgres.Url),
                 .. session.Children.Select(c => new ManifestProcess(c.Role, c.Pid, c.Url)),
-            ]);
+            ],
+            // localhost, not 127.0.0.1: browsers keep the console's Secure cookies over plain HTTP only there.
+            ConsoleUrl: gateways[0].Url.Replace("://127.0.0.1:", "://localhost:", StringComparison.Ordinal) + "/signin",
+            DemoOwnerEmail: demo.DemoOwnerEmail,
+            DemoOwnerPassword: demo.DemoOwnerPassword);
         new ClusterManifestStore(layout).Write(manifest);
         // Prefer the catalog's chat model for the printed example; any model the key may use otherwise.
         return new RunningCluster(manifest, models is { Count: > 0 } && !models.Contains(FallbackModel) ? models[0] : FallbackModel);

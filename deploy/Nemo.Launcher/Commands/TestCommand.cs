@@ -11,7 +11,7 @@ internal static class TestCommand
     {
         var command = new Command(
             "test",
-            $"Run every test (dotnet test, Release, already built) with {TestRunner.PostgresVariable} pointing at the private PostgreSQL. The metrics tests start Debian's prometheus, which ./nemo installs when missing. Unrecognized arguments, e.g. --filter X, are passed to dotnet test.")
+            $"Run every test (dotnet test, Release, already built) with {TestRunner.PostgresVariable} pointing at the private PostgreSQL. The metrics tests start Debian's prometheus and the console tests drive Debian's chromium (headless); ./nemo installs both when missing. Unrecognized arguments, e.g. --filter X, are passed to dotnet test.")
         {
             TreatUnmatchedTokensAsErrors = false,
         };

@@ -40,6 +40,20 @@ internal sealed class AdminApi(HttpClient http, string gatewayUrl, string master
         await EnsureSuccessAsync(response, path, cancellationToken);
     }
 
+    /// <summary>Sets a person's web-console password (operator route); false when no user has that email.</summary>
+    public async Task<bool> SetAccountPasswordAsync(string email, string password, CancellationToken cancellationToken)
+    {
+        const string path = "/v1/admin/accounts/password";
+        using var response = await SendAsync(HttpMethod.Post, path, masterKey, new { email, password }, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+
+        await EnsureSuccessAsync(response, path, cancellationToken);
+        return true;
+    }
+
     /// <summary>The model ids an API key may use, or null if the gateway refuses the key.</summary>
     public async Task<IReadOnlyList<string>?> ListModelsAsync(string apiKey, CancellationToken cancellationToken)
     {

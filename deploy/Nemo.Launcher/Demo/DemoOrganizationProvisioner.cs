@@ -19,7 +19,7 @@ internal sealed class DemoOrganizationProvisioner(RepoLayout layout)
         if (saved is { DemoOrgId.Length: > 0, DemoKey.Length: > 0 } && await api.ListModelsAsync(saved.DemoKey, cancellationToken) is not null)
         {
             Console.Error.WriteLine($"nemo: reusing demo organization {saved.DemoOrgId}");
-            return saved;
+            return await WithConsoleSignInAsync(api, saved, saved.DemoOwnerEmail ?? "demo@nemo.local", cancellationToken);
         }
 
         for (var n = 1; n <= MaxAttempts; n++)
@@ -34,12 +34,25 @@ internal sealed class DemoOrganizationProvisioner(RepoLayout layout)
 
             await api.GrantCreditsAsync(created.OrganizationId, DemoCredits, "demo credits", cancellationToken);
             var demo = new DemoOrganization(created.OrganizationId, created.ApiKey);
-            SecretFile.WriteOwnerOnly(layout.DemoStateFile, JsonSerializer.Serialize(demo, LauncherJson.Options) + "\n");
             Console.Error.WriteLine($"nemo: created demo organization '{name}' ({demo.DemoOrgId}) with ${DemoCredits} of credits");
-            return demo;
+            return await WithConsoleSignInAsync(api, demo, email, cancellationToken);
         }
 
         throw new LauncherException($"could not create a demo organization: demo@nemo.local … demo+{MaxAttempts}@nemo.local all exist already");
+    }
+
+    /// <summary>
+    /// Gives the demo owner a console password (kept in the owner-only state file, set again at every start
+    /// so the printed one always works) and saves the state.
+    /// </summary>
+    private async Task<DemoOrganization> WithConsoleSignInAsync(AdminApi api, DemoOrganization demo, string email, CancellationToken cancellationToken)
+    {
+        var password = demo.DemoOwnerPassword ?? "demo-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(10));
+        demo = await api.SetAccountPasswordAsync(email, password, cancellationToken)
+            ? demo with { DemoOwnerEmail = email, DemoOwnerPassword = password }
+            : demo with { DemoOwnerEmail = null, DemoOwnerPassword = null };
+        SecretFile.WriteOwnerOnly(layout.DemoStateFile, JsonSerializer.Serialize(demo, LauncherJson.Options) + "\n");
+        return demo;
     }
 
     private DemoOrganization? TryLoad()

@@ -38,6 +38,7 @@ public sealed class PermissionMatrixTests(AdminHostFixture fixture) : IClassFixt
         new("GET /v1/admin/organizations/{id}", Access.Operator, w => (HttpMethod.Get, $"/v1/admin/organizations/{w.OrganizationId}", null)),
         new("PATCH /v1/admin/organizations/{id}", Access.Operator, w => (HttpMethod.Patch, $"/v1/admin/organizations/{w.OrganizationId}", new { plan = "tier2" })),
         new("POST /v1/admin/organizations/{id}/credits", Access.Operator, w => (HttpMethod.Post, $"/v1/admin/organizations/{w.OrganizationId}/credits", new { amount = 1, reason = "matrix" })),
+        new("POST /v1/admin/accounts/password", Access.Operator, w => (HttpMethod.Post, "/v1/admin/accounts/password", new { email = w.Viewer.Email, password = "matrix passphrase 1" })),
 
         new("GET /v1/organization", Access.Viewer, w => (HttpMethod.Get, "/v1/organization", null)),
         new("PATCH /v1/organization", Access.Admin, w => (HttpMethod.Patch, "/v1/organization", new { name = "Renamed" })),

@@ -11,7 +11,8 @@ namespace Nemo.Tests.Admin;
 /// </summary>
 public sealed class TenantIsolationTests(NemoHostFixture fixture) : IClassFixture<NemoHostFixture>
 {
-    private static readonly string[] RuntimeTables = ["data_protection_keys", "organization_activations", "reasserted_reservations", "schema_migrations"];
+    /// <summary>Tables nemo_app can't read at all: the runtime's, and the console's sign-in tables (password hashes, reset tokens).</summary>
+    private static readonly string[] RuntimeTables = ["account_tokens", "accounts", "data_protection_keys", "organization_activations", "reasserted_reservations", "schema_migrations"];
 
     private async Task<AdminWorld> PopulatedAsync()
     {
@@ -27,6 +28,7 @@ public sealed class TenantIsolationTests(NemoHostFixture fixture) : IClassFixtur
             INSERT INTO nemo.unsettled_reservations (request_id, organization_id, reserved_cost, expired_at) VALUES (@request, @org, 1, now());
             INSERT INTO nemo.request_failures (request_id, organization_id, team_id, key_id, endpoint, status_code, latency_ms, occurred_at)
                 VALUES (@failed, @org, @team, @key, 'chat/completions', 429, 1, now());
+            INSERT INTO nemo.organization_logos (organization_id, content_type, bytes) VALUES (@org, 'image/png', '\x89504e470d0a1a0a'::bytea);
             """, ("org", world.OrganizationId), ("dedupe", $"probe:{world.OrganizationId}"), ("request", Guid.NewGuid()), ("failed", Guid.NewGuid()),
             ("team", world.DefaultTeamId), ("key", world.Owner.KeyId));
         return world;

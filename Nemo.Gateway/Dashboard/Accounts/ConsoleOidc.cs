@@ -1,0 +1,64 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Nemo.Gateway.Dashboard.Forms;
+
+namespace Nemo.Gateway.Dashboard.Accounts;
+
+/// <summary>
+/// Optional sign-in through an operator-configured OpenID Connect provider (authorization code flow).
+/// The provider only vouches for an email: its <c>email_verified</c> claim must be true and an account
+/// with that email must already exist (made by signup or invitation), so OIDC never creates members on
+/// its own. On success the console's own cookie is issued, exactly as after a password.
+/// </summary>
+internal static class ConsoleOidc
+{
+    public const string Scheme = "nemo-oidc";
+
+    public static void Add(AuthenticationBuilder authentication, AccountOptions account) =>
+        authentication.AddOpenIdConnect(Scheme, account.OidcDisplayName, oidc =>
+        {
+            oidc.Authority = account.OidcAuthority;
+            oidc.ClientId = account.OidcClientId;
+            oidc.ClientSecret = account.OidcClientSecret;
+            oidc.ResponseType = "code";
+            oidc.UsePkce = true;
+            oidc.CallbackPath = "/signin-oidc";
+            oidc.SignInScheme = ConsoleAuth.Scheme;
+            oidc.Scope.Clear();
+            oidc.Scope.Add("openid");
+            oidc.Scope.Add("email");
+            oidc.GetClaimsFromUserInfoEndpoint = true;
+            oidc.Events.OnTicketReceived = async context =>
+            {
+                context.HandleResponse();
+                ClaimsPrincipal? principal = context.Principal;
+                string? email = principal?.FindFirstValue(ClaimTypes.Email) ?? principal?.FindFirstValue("email");
+                bool verified = string.Equals(principal?.FindFirstValue("email_verified"), "true", StringComparison.OrdinalIgnoreCase);
+                AccountStore accounts = context.HttpContext.RequestServices.GetRequiredService<AccountStore>();
+                SignInOutcome outcome = email is not null && verified ? await accounts.FindByVerifiedEmailAsync(email, context.HttpContext.RequestAborted) : SignInOutcome.Failed;
+                if (!outcome.Succeeded)
+                {
+                    Flash.Set(context.HttpContext, new Flash("error", "The provider did not vouch for a verified email that has a Nemo account. Ask for an invitation first."));
+                    context.Response.Redirect("/signin");
+                    return;
+                }
+                await ConsoleAuth.SignInAsync(context.HttpContext, outcome);
+                context.Response.Redirect("/");
+            };
+        });
+
+    public static IEndpointRouteBuilder MapConsoleOidc(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/account/oidc", (IFormCollection form) =>
+        {
+            _ = form;
+            return Results.Challenge(new AuthenticationProperties { RedirectUri = "/" }, [Scheme]);
+        });
+        return app;
+    }
+}
