@@ -282,12 +282,20 @@ public sealed class ConsoleTests(ConsoleFixture fixture) : IClassFixture<Console
         string audit = await page.Locator("table").InnerTextAsync();
         Assert.Contains("team.create", audit);
         Assert.Contains($"user:{tenant.OwnerUserId}", audit);
-        foreach (string other in new[] { "team", "teams", "budgets", "logs", "billing", "settings", "audit" })
+        // Guardrails, templates and experiments made through the API show on their page.
+        (int made, _, string madeText) = await fixture.Host.Client.SendAsync(HttpMethod.Post, "/v1/guardrails", tenant.ApiKey,
+            new { name = "No card numbers", kind = "pii", action = "redact", config = new { entities = new[] { "card" } } });
+        Assert.True(made == 201, madeText);
+        (made, _, madeText) = await fixture.Host.Client.SendAsync(HttpMethod.Post, "/v1/prompts", tenant.ApiKey, new { name = "Greeter", template = "Greet {{name}}." });
+        Assert.True(made == 201, madeText);
+        foreach (string other in new[] { "team", "teams", "budgets", "logs", "billing", "settings", "audit", "policies" })
         {
             IResponse? visit = await page.GotoAsync($"/o/{tenant.OrganizationId}/{other}");
             Assert.True(visit!.Status == 200, $"{other}: {visit.Status} {fixture.ServerErrorText}");
             await ShotAsync(page, other);
         }
+        Assert.Contains("No card numbers", await page.GetByTestId("guardrails").InnerTextAsync());
+        Assert.Contains("Greeter", await page.GetByTestId("prompts").InnerTextAsync());
     }
 
     [Fact]
