@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text;
 using System.Text.Json;
 using Nemo.Gateway.Translation;
 
@@ -12,7 +11,7 @@ namespace Nemo.Gateway.Anthropic;
 /// <c>message_stop</c>. Nemo's own error event becomes Anthropic's <c>error</c> event. A chunk that is not
 /// a JSON object carries nothing to translate and is skipped (it was not counted as output either).
 /// </summary>
-internal sealed class MessagesStream(string requestId, string model) : IStreamTranslator
+internal sealed class MessagesStream(string requestId, string model) : ChunkTranslator
 {
     private bool _started;
     private int _blocks;
@@ -22,64 +21,37 @@ internal sealed class MessagesStream(string requestId, string model) : IStreamTr
     private string? _stopReason;
     private JsonElement _usage;
 
-    /// <summary>Writes the events for one relayed <c>data:</c> payload.</summary>
-    public void Translate(ReadOnlySpan<byte> data, IBufferWriter<byte> output)
+    protected override void OnDone(IBufferWriter<byte> output) => Finish(output);
+
+    protected override void OnError(JsonElement error, ReadOnlySpan<byte> data, IBufferWriter<byte> output) =>
+        WriteEvent(output, "error", AnthropicError.FromOpenAIBody(StatusOf(error), data).ToJson());
+
+    protected override void OnChunk(IBufferWriter<byte> output) => Start(output);
+
+    protected override void OnUsage(JsonElement usage) => _usage = usage.Clone();
+
+    protected override void OnFinishReason(string finishReason) => _stopReason = StopReasons.From(finishReason);
+
+    protected override void OnDelta(JsonElement delta, IBufferWriter<byte> output)
     {
-        if (data.SequenceEqual("[DONE]"u8))
+        if (delta.TryGetProperty("content", out JsonElement content) && content.ValueKind == JsonValueKind.String && content.GetString() is { Length: > 0 } text)
         {
-            Finish(output);
-            return;
-        }
-        JsonDocument document;
-        try
-        {
-            var reader = new Utf8JsonReader(data);
-            document = JsonDocument.ParseValue(ref reader);
-        }
-        catch (JsonException)
-        {
-            return;
-        }
-        using (document)
-        {
-            JsonElement root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-                return;
-            if (root.TryGetProperty("error", out _))
-            {
-                AnthropicError error = AnthropicError.FromOpenAIBody(StatusOf(root), data);
-                Event(output, "error", error.ToJson());
-                return;
-            }
-            Start(output);
-            if (root.TryGetProperty("usage", out JsonElement usage) && usage.ValueKind == JsonValueKind.Object)
-                _usage = usage.Clone();
-            if (!root.TryGetProperty("choices", out JsonElement choices) || choices.ValueKind != JsonValueKind.Array || choices.GetArrayLength() == 0
-                || choices[0] is not { ValueKind: JsonValueKind.Object } choice)
-                return;
-            if (choice.TryGetProperty("finish_reason", out JsonElement finish) && finish.ValueKind == JsonValueKind.String)
-                _stopReason = StopReasons.From(finish.GetString());
-            if (!choice.TryGetProperty("delta", out JsonElement delta) || delta.ValueKind != JsonValueKind.Object)
-                return;
-            if (delta.TryGetProperty("content", out JsonElement content) && content.ValueKind == JsonValueKind.String && content.GetString() is { Length: > 0 } text)
-            {
-                if (_openBlock < 0 || !_openIsText)
-                    OpenBlock(output, isText: true, w =>
-                    {
-                        w.WriteString("type", "text");
-                        w.WriteString("text", "");
-                    });
-                Delta(output, w =>
+            if (_openBlock < 0 || !_openIsText)
+                OpenBlock(output, isText: true, w =>
                 {
-                    w.WriteString("type", "text_delta");
-                    w.WriteString("text", text);
+                    w.WriteString("type", "text");
+                    w.WriteString("text", "");
                 });
-            }
-            if (delta.TryGetProperty("tool_calls", out JsonElement calls) && calls.ValueKind == JsonValueKind.Array)
+            Delta(output, w =>
             {
-                foreach (JsonElement call in calls.EnumerateArray())
-                    ToolCall(output, call);
-            }
+                w.WriteString("type", "text_delta");
+                w.WriteString("text", text);
+            });
+        }
+        if (delta.TryGetProperty("tool_calls", out JsonElement calls) && calls.ValueKind == JsonValueKind.Array)
+        {
+            foreach (JsonElement call in calls.EnumerateArray())
+                ToolCall(output, call);
         }
     }
 
@@ -209,18 +181,10 @@ internal sealed class MessagesStream(string requestId, string model) : IStreamTr
             body(writer);
             writer.WriteEndObject();
         }
-        Event(output, name, json.WrittenSpan);
-    }
-
-    private static void Event(IBufferWriter<byte> output, string name, ReadOnlySpan<byte> json)
-    {
-        output.Write(Encoding.UTF8.GetBytes($"event: {name}\ndata: "));
-        output.Write(json);
-        output.Write("\n\n"u8);
+        WriteEvent(output, name, json.WrittenSpan);
     }
 
     /// <summary>Nemo's stream error events carry no status: a settle that failed is 503, an upstream that broke off 502.</summary>
-    private static int StatusOf(JsonElement root) =>
-        root.TryGetProperty("error", out JsonElement e) && e.ValueKind == JsonValueKind.Object && e.TryGetProperty("type", out JsonElement t)
-        && t.ValueKind == JsonValueKind.String && t.GetString() == "service_unavailable" ? 503 : 502;
+    private static int StatusOf(JsonElement error) =>
+        error.TryGetProperty("type", out JsonElement t) && t.ValueKind == JsonValueKind.String && t.GetString() == "service_unavailable" ? 503 : 502;
 }

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text;
 using System.Text.Json;
 using Nemo.Gateway.Translation;
 
@@ -14,7 +13,7 @@ namespace Nemo.Gateway.Responses;
 /// whole response and its usage. Every event carries its <c>sequence_number</c>. Nemo's error event becomes
 /// an <c>error</c> event. Chunks that are not JSON objects carry nothing and are skipped.
 /// </summary>
-internal sealed class ResponsesStream(ResponseDraft draft) : IStreamTranslator
+internal sealed class ResponsesStream(ResponseDraft draft) : ChunkTranslator
 {
     private int _sequence;
     private bool _started;
@@ -23,55 +22,30 @@ internal sealed class ResponsesStream(ResponseDraft draft) : IStreamTranslator
     private ResponseDraft.FunctionCall? _openCall;
     private readonly Dictionary<int, ResponseDraft.FunctionCall> _callsByIndex = [];
 
-    public void Translate(ReadOnlySpan<byte> data, IBufferWriter<byte> output)
+    protected override void OnDone(IBufferWriter<byte> output) => Finish(output);
+
+    protected override void OnError(JsonElement error, ReadOnlySpan<byte> data, IBufferWriter<byte> output) =>
+        Event(output, "error", w =>
+        {
+            w.WriteString("code", ResponsesInput.Text(error, "code"));
+            w.WriteString("message", ResponsesInput.Text(error, "message") ?? "The response failed.");
+            w.WriteNull("param");
+        });
+
+    protected override void OnChunk(IBufferWriter<byte> output) => Start(output);
+
+    protected override void OnUsage(JsonElement usage) => draft.Usage = CompletionUsage.Read(usage);
+
+    protected override void OnFinishReason(string finishReason) => draft.FinishReason = finishReason;
+
+    protected override void OnDelta(JsonElement delta, IBufferWriter<byte> output)
     {
-        if (data.SequenceEqual("[DONE]"u8))
+        if (ResponsesInput.Text(delta, "content") is { Length: > 0 } text)
+            TextDelta(output, text);
+        if (delta.TryGetProperty("tool_calls", out JsonElement calls) && calls.ValueKind == JsonValueKind.Array)
         {
-            Finish(output);
-            return;
-        }
-        JsonDocument document;
-        try
-        {
-            var reader = new Utf8JsonReader(data);
-            document = JsonDocument.ParseValue(ref reader);
-        }
-        catch (JsonException)
-        {
-            return;
-        }
-        using (document)
-        {
-            JsonElement root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-                return;
-            if (root.TryGetProperty("error", out JsonElement error) && error.ValueKind == JsonValueKind.Object)
-            {
-                Event(output, "error", w =>
-                {
-                    w.WriteString("code", ResponsesInput.Text(error, "code"));
-                    w.WriteString("message", ResponsesInput.Text(error, "message") ?? "The response failed.");
-                    w.WriteNull("param");
-                });
-                return;
-            }
-            Start(output);
-            if (root.TryGetProperty("usage", out JsonElement usage) && usage.ValueKind == JsonValueKind.Object)
-                draft.Usage = CompletionUsage.Read(usage);
-            if (!root.TryGetProperty("choices", out JsonElement choices) || choices.ValueKind != JsonValueKind.Array || choices.GetArrayLength() == 0
-                || choices[0] is not { ValueKind: JsonValueKind.Object } choice)
-                return;
-            if (ResponsesInput.Text(choice, "finish_reason") is { } finish)
-                draft.FinishReason = finish;
-            if (!choice.TryGetProperty("delta", out JsonElement delta) || delta.ValueKind != JsonValueKind.Object)
-                return;
-            if (ResponsesInput.Text(delta, "content") is { Length: > 0 } text)
-                TextDelta(output, text);
-            if (delta.TryGetProperty("tool_calls", out JsonElement calls) && calls.ValueKind == JsonValueKind.Array)
-            {
-                foreach (JsonElement call in calls.EnumerateArray())
-                    CallDelta(output, call);
-            }
+            foreach (JsonElement call in calls.EnumerateArray())
+                CallDelta(output, call);
         }
     }
 
@@ -234,8 +208,6 @@ internal sealed class ResponsesStream(ResponseDraft draft) : IStreamTranslator
             body(writer);
             writer.WriteEndObject();
         }
-        output.Write(Encoding.UTF8.GetBytes($"event: {type}\ndata: "));
-        output.Write(json.WrittenSpan);
-        output.Write("\n\n"u8);
+        WriteEvent(output, type, json.WrittenSpan);
     }
 }

@@ -142,6 +142,8 @@ internal sealed class DeploymentRouter
 
     private CatalogModel? Pick(AttemptState attempt, IReadOnlyList<CatalogModel> deployments)
     {
+        if (deployments.Count == 1) // most models: no choice to make, nothing to allocate
+            return attempt.Tried.Contains((deployments[0].Name, deployments[0].Provider)) ? null : deployments[0];
         var open = new List<CatalogModel>(deployments.Count);
         foreach (CatalogModel d in deployments)
         {
