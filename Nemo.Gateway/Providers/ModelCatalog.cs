@@ -50,6 +50,17 @@ internal sealed class ModelCatalog
 
     public IReadOnlyList<CatalogModel> Deployments(string name) => _deployments.TryGetValue(name, out CatalogModel[]? d) ? d : [];
 
+    /// <summary>Whether at least one of the model's deployments is of a provider kind that serves the endpoint.</summary>
+    public bool Serves(string name, Proxy.LlmEndpoint endpoint)
+    {
+        foreach (CatalogModel deployment in Deployments(name))
+        {
+            if (Adapters.ProviderAdapters.For(deployment.Kind).Serves(endpoint))
+                return true;
+        }
+        return false;
+    }
+
     public IReadOnlyList<string> Fallbacks(string name) => _fallbacks.TryGetValue(name, out string[]? f) ? f : [];
 
     /// <summary>

@@ -61,6 +61,11 @@ internal sealed class RequestInspector(GatewayOptions options)
                 error = OpenAIError.NotFound($"The model '{modelName}' does not exist or you do not have access to it. GET /v1/models lists the models available.", "model_not_found", "model");
                 return false;
             }
+            if (!catalog.Serves(modelName, endpoint))
+            {
+                error = OpenAIError.BadRequest($"The model '{modelName}' is not served on /v1/{endpoint.UpstreamPath()}: its providers don't offer that API.", "model", "unsupported_endpoint");
+                return false;
+            }
             if (!TryCustomer(root, out string? customer, out error))
                 return false;
             if (!TryOptionalBool(root, "stream", out bool stream, out error))

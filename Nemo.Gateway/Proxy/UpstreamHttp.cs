@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using Microsoft.Extensions.DependencyInjection;
 using Nemo.Gateway.Providers;
 using Nemo.Gateway.Providers.Adapters;
@@ -17,7 +16,6 @@ namespace Nemo.Gateway.Proxy;
 /// </summary>
 internal sealed class UpstreamHttp
 {
-    private static readonly MediaTypeHeaderValue Json = new("application/json");
     private readonly Dictionary<string, HttpClient> _clients = new(StringComparer.Ordinal);
     private readonly NemoMetrics _metrics;
     private readonly TimeProvider _time;
@@ -58,18 +56,21 @@ internal sealed class UpstreamHttp
         }
     }
 
-    public async Task<HttpResponseMessage> SendAsync(CatalogModel model, LlmEndpoint endpoint, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends an OpenAI-shaped body to a deployment through its provider kind's adapter, and returns the
+    /// response (headers read, body not yet) in OpenAI's shapes.
+    /// </summary>
+    public async Task<HttpResponseMessage> SendAsync(CatalogModel model, LlmEndpoint endpoint, ReadOnlyMemory<byte> body, bool stream, CancellationToken cancellationToken)
     {
-        var content = new ReadOnlyMemoryContent(body);
-        content.Headers.ContentType = Json;
-        HttpRequestMessage request = ProviderAdapters.For(model.Kind).CreateRequest(model, endpoint, content);
+        IProviderAdapter adapter = ProviderAdapters.For(model.Kind);
+        HttpRequestMessage request = adapter.CreateRequest(model, endpoint, body, stream);
         long started = _time.GetTimestamp();
         int status = 0;
         try
         {
             HttpResponseMessage response = await _clients[model.Provider].SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             status = (int)response.StatusCode;
-            return response;
+            return adapter.TranslateResponse(response, model, endpoint, stream);
         }
         finally
         {

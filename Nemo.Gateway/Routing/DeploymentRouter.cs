@@ -106,10 +106,10 @@ internal sealed class DeploymentRouter
             // Cooldown steers traffic to other deployments; it never refuses the last one left, so no one's
             // failures can shut a model off for everyone.
             HttpResponseMessage response = health.CoolingDown
-                ? await _http.SendAsync(sending, attempt.Admission.Endpoint, body, deadline.Token)
+                ? await _http.SendAsync(sending, attempt.Admission.Endpoint, body, attempt.Admission.Request.Stream, deadline.Token)
                 : await health.Pipeline.ExecuteAsync(
-                    static async (state, token) => await state.Http.SendAsync(state.Sending, state.Endpoint, state.Body, token),
-                    (Http: _http, Sending: sending, Endpoint: attempt.Admission.Endpoint, Body: body), deadline.Token);
+                    static async (state, token) => await state.Http.SendAsync(state.Sending, state.Endpoint, state.Body, state.Stream, token),
+                    (Http: _http, Sending: sending, Endpoint: attempt.Admission.Endpoint, Body: body, Stream: attempt.Admission.Request.Stream), deadline.Token);
             return new RoutedResponse(response, null, deployment, attempt.Count, health);
         }
         catch (Exception ex) when (ex is HttpRequestException or BrokenCircuitException or OperationCanceledException)
@@ -142,12 +142,13 @@ internal sealed class DeploymentRouter
 
     private CatalogModel? Pick(AttemptState attempt, IReadOnlyList<CatalogModel> deployments)
     {
+        LlmEndpoint endpoint = attempt.Admission.Endpoint;
         if (deployments.Count == 1) // most models: no choice to make, nothing to allocate
-            return attempt.Tried.Contains((deployments[0].Name, deployments[0].Provider)) ? null : deployments[0];
+            return attempt.Tried.Contains((deployments[0].Name, deployments[0].Provider)) || !Serves(deployments[0], endpoint) ? null : deployments[0];
         var open = new List<CatalogModel>(deployments.Count);
         foreach (CatalogModel d in deployments)
         {
-            if (!attempt.Tried.Contains((d.Name, d.Provider)))
+            if (!attempt.Tried.Contains((d.Name, d.Provider)) && Serves(d, endpoint))
                 open.Add(d);
         }
         if (open.Count == 0)
@@ -155,6 +156,9 @@ internal sealed class DeploymentRouter
         List<CatalogModel> healthy = open.Where(d => !Health(d).CoolingDown).ToList();
         return Choose(healthy.Count > 0 ? healthy : open); // all cooling: try one anyway
     }
+
+    /// <summary>A model's deployments may be of several provider kinds; only those whose API has the endpoint can serve it.</summary>
+    private static bool Serves(CatalogModel deployment, LlmEndpoint endpoint) => Providers.Adapters.ProviderAdapters.For(deployment.Kind).Serves(endpoint);
 
     /// <summary>Two picks by weight; the one with fewer requests in flight wins (the first on a tie).</summary>
     internal CatalogModel Choose(List<CatalogModel> from)

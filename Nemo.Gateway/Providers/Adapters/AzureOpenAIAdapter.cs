@@ -8,12 +8,16 @@ namespace Nemo.Gateway.Providers.Adapters;
 /// </summary>
 internal sealed class AzureOpenAIAdapter : IProviderAdapter
 {
-    public HttpRequestMessage CreateRequest(CatalogModel deployment, LlmEndpoint endpoint, HttpContent content)
+    public bool Serves(LlmEndpoint endpoint) => true;
+
+    public HttpRequestMessage CreateRequest(CatalogModel deployment, LlmEndpoint endpoint, ReadOnlyMemory<byte> body, bool stream)
     {
         var path = $"openai/deployments/{Uri.EscapeDataString(deployment.UpstreamModel)}/{endpoint.UpstreamPath()}?api-version={Uri.EscapeDataString(deployment.ApiVersion ?? "")}";
-        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(deployment.BaseUrl, path)) { Content = content };
+        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(deployment.BaseUrl, path)) { Content = OpenAIBodies.Json(body) };
         if (!string.IsNullOrEmpty(deployment.ApiKey))
             request.Headers.TryAddWithoutValidation("api-key", deployment.ApiKey);
         return request;
     }
+
+    public HttpResponseMessage TranslateResponse(HttpResponseMessage response, CatalogModel deployment, LlmEndpoint endpoint, bool stream) => response;
 }
