@@ -61,6 +61,17 @@ internal sealed class ModelCatalog
         return false;
     }
 
+    /// <summary>The first refusal among the adapters of the model's deployments (see <see cref="Adapters.IProviderAdapter.Refuses"/>), or null.</summary>
+    public Errors.OpenAIError? Refuses(string name, Proxy.LlmEndpoint endpoint, System.Text.Json.JsonElement request)
+    {
+        foreach (CatalogModel deployment in Deployments(name))
+        {
+            if (Adapters.ProviderAdapters.For(deployment.Kind).Refuses(endpoint, request) is { } refusal)
+                return refusal;
+        }
+        return null;
+    }
+
     public IReadOnlyList<string> Fallbacks(string name) => _fallbacks.TryGetValue(name, out string[]? f) ? f : [];
 
     /// <summary>

@@ -126,6 +126,12 @@ internal sealed class RequestInspector(GatewayOptions options)
                     break;
             }
 
+            if (catalog.Refuses(modelName, endpoint, root) is { } refusal)
+            {
+                error = refusal; // a provider that can't serve the request faithfully: refused before anything is reserved
+                return false;
+            }
+
             bool addUsageOption = stream && !clientWantsUsage;
             ReadOnlyMemory<byte> upstreamBody = outputFieldToSet is null && !addUsageOption
                 ? body

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using Nemo.Gateway.Errors;
 using Nemo.Gateway.Proxy;
 
 namespace Nemo.Gateway.Providers.Adapters;
@@ -14,6 +16,13 @@ internal interface IProviderAdapter
 {
     /// <summary>Whether this kind of provider serves the endpoint at all (a model whose deployments don't is refused 400 before authorization).</summary>
     bool Serves(LlmEndpoint endpoint);
+
+    /// <summary>
+    /// Why this provider can't serve the (already validated, OpenAI-shaped) request faithfully, as a 400
+    /// naming the parameter, or null. Checked before authorization for every deployment of the requested
+    /// model, so a refusal reserves and bills nothing and the provider is never called.
+    /// </summary>
+    OpenAIError? Refuses(LlmEndpoint endpoint, JsonElement request) => null;
 
     /// <summary>
     /// The request for one deployment. <paramref name="body"/> is the OpenAI-shaped body Nemo validated
