@@ -7,7 +7,8 @@ namespace Nemo.Launcher.Bench;
 
 /// <summary>
 /// Starts a cluster as <c>up</c> does, runs the load generator (tests/Nemo.Bench) against the
-/// fake upstream directly and through the gateway side by side, then stops what it started.
+/// fake upstream directly, through a bare nginx proxy (the floor) and through the gateway side by side,
+/// then stops what it started.
 /// </summary>
 internal sealed class BenchRunner(RepoLayout layout)
 {
@@ -34,12 +35,19 @@ internal sealed class BenchRunner(RepoLayout layout)
                 extraArguments = [.. extraArguments, "--faulty-key", faulty.ApiKey];
             }
 
-            if (extraArguments.Contains("--soak-minutes") && manifest.Processes.FirstOrDefault(p => p.Url == manifest.GatewayUrls[0]) is { } gateway)
+            if (manifest.Processes.FirstOrDefault(p => p.Url == manifest.GatewayUrls[0]) is { } gateway)
             {
-                // The soak report follows the measured gateway's memory: its RSS, and its GC heap from /metrics.
+                // The report gives the measured gateway's CPU and allocations per request (and, in a soak, its RSS and GC heap).
                 extraArguments = [.. extraArguments, "--gateway-pid", gateway.Pid.ToString(), "--metrics-url", manifest.GatewayUrls[0] + "/metrics"];
             }
-            Console.Error.WriteLine($"nemo: benchmark ({topology}): {manifest.UpstreamUrl} directly vs {nemoUrl}, rates {settings.Rates}/s, {settings.DurationSeconds} s each");
+
+            await using NginxFloor? floor = extraArguments.Contains("--soak-minutes") ? null : await NginxFloor.StartAsync(layout, new Uri(manifest.UpstreamUrl), signal.Token);
+            if (floor is not null)
+            {
+                extraArguments = [.. extraArguments, "--floor-url", floor.BaseUrl.ToString()];
+            }
+
+            Console.Error.WriteLine($"nemo: benchmark ({topology}): {manifest.UpstreamUrl} directly{(floor is null ? "" : $", through nginx ({floor.BaseUrl})")} and through {nemoUrl}, rates {settings.Rates}/s, {settings.DurationSeconds} s each");
             return await ExternalCommand.StreamAsync(
                 DotnetHost.Path,
                 [

@@ -121,18 +121,25 @@ internal sealed class BenchCommand
 
     private readonly Option<int?> _gatewayPid = new("--gateway-pid")
     {
-        Description = "Process id of the gateway, for its resident memory (/proc/<pid>/status) in the soak report",
+        Description = "Process id of the gateway, for its CPU time per request (/proc/<pid>/stat) and its resident memory in the soak report",
     };
 
     private readonly Option<Uri?> _metricsUrl = new("--metrics-url")
     {
-        Description = "The gateway's Prometheus endpoint (…/metrics), for its GC heap in the soak report",
+        Description = "The gateway's Prometheus endpoint (…/metrics), for its bytes allocated per request and its GC heap in the soak report",
         CustomParser = ArgParsers.ParseBaseUrl,
     };
 
     private readonly Option<FileInfo?> _soakPlot = new("--soak-plot")
     {
         Description = "Write the soak run's plot (p99, RSS and GC heap over time) as a PNG to this file",
+    };
+
+    private readonly Option<Uri?> _floorUrl = new("--floor-url")
+    {
+        Description = "Base URL of a bare reverse proxy (e.g. nginx) in front of the same upstream, measured between direct and Nemo "
+            + "as the floor any proxy hop costs here",
+        CustomParser = ArgParsers.ParseBaseUrl,
     };
 
     private readonly Option<bool> _allowRemote = new("--allow-remote")
@@ -156,7 +163,7 @@ internal sealed class BenchCommand
         {
             _directUrl, _directKey, _nemoUrl, _nemoKey, _rates, _duration, _warmup,
             _connections, _streamShare, _json, _markdown, _allowRemote, _faultyShare, _faultyKey, _faultyControl, _faultyModes,
-            _soakMinutes, _soakWindow, _gatewayPid, _metricsUrl, _soakPlot,
+            _soakMinutes, _soakWindow, _gatewayPid, _metricsUrl, _soakPlot, _floorUrl,
         };
         Root.SetAction(RunAsync);
     }
@@ -187,7 +194,8 @@ internal sealed class BenchCommand
             result.GetValue(_soakWindow),
             result.GetValue(_gatewayPid),
             result.GetValue(_metricsUrl),
-            result.GetValue(_soakPlot));
+            result.GetValue(_soakPlot),
+            result.GetValue(_floorUrl));
 
         if (options.FaultyShare > 0 && string.IsNullOrWhiteSpace(options.FaultyKey))
         {
@@ -197,9 +205,9 @@ internal sealed class BenchCommand
 
         if (!options.AllowRemote)
         {
-            foreach (var (flag, url) in new[] { ("--direct-url", options.DirectUrl), ("--nemo-url", options.NemoUrl) })
+            foreach (var (flag, url) in new[] { ("--direct-url", options.DirectUrl), ("--nemo-url", options.NemoUrl), ("--floor-url", options.FloorUrl) })
             {
-                if (!url.IsLoopback)
+                if (url is not null && !url.IsLoopback)
                 {
                     Console.Error.WriteLine(
                         $"error: {flag}: '{url}' is not a loopback address; the bench only targets 127.0.0.1/::1/localhost "

@@ -22,7 +22,8 @@ internal sealed record BenchOptions(
     double SoakWindowSeconds,
     int? GatewayPid,
     Uri? MetricsUrl,
-    FileInfo? SoakPlot)
+    FileInfo? SoakPlot,
+    Uri? FloorUrl = null)
 {
     public const double DefaultSoakWindowSeconds = 30;
 

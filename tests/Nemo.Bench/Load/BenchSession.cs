@@ -15,25 +15,30 @@ internal static class BenchSession
         var mix = RequestMix.Create(options.StreamShare);
         var direct = new BenchTarget("direct", options.DirectUrl, options.DirectKey);
         var nemo = new BenchTarget("nemo", options.NemoUrl, options.NemoKey);
+        // The floor is the same upstream behind a bare proxy, called with the upstream's key.
+        BenchTarget? floor = options.FloorUrl is { } floorUrl ? new BenchTarget("nginx", floorUrl, options.DirectKey) : null;
         var results = new List<RateComparison>(options.Rates.Count);
         using var client = BenchHttpClient.Create(options.Connections);
 
         try
         {
-            await PrimeAsync(client, [direct, nemo], mix, options, cancellationToken).ConfigureAwait(false);
+            await PrimeAsync(client, floor is null ? [direct, nemo] : [direct, floor, nemo], mix, options, cancellationToken).ConfigureAwait(false);
             foreach (int rate in options.Rates)
             {
                 RunSummary directRun = await RunOneAsync(client, direct, mix, rate, options, cancellationToken).ConfigureAwait(false);
+                RunSummary? floorRun = floor is null ? null : await RunOneAsync(client, floor, mix, rate, options, cancellationToken).ConfigureAwait(false);
+                ProcessSample? before = await ProcessSample.ReadAsync(client, options.GatewayPid, options.MetricsUrl, cancellationToken).ConfigureAwait(false);
                 RunSummary nemoRun = await RunOneAsync(client, nemo, mix, rate, options, cancellationToken).ConfigureAwait(false);
+                // Read after the run and its short pause (the gateway idles then); the warmup's requests count too: the process served them.
+                ProcessSample? after = await ProcessSample.ReadAsync(client, options.GatewayPid, options.MetricsUrl, cancellationToken).ConfigureAwait(false);
+                ProcessCost? cost = ProcessCost.Between(before, after, nemoRun.Sent + (long)(rate * options.WarmupSeconds));
+                var comparison = new RateComparison(rate, directRun, nemoRun, Floor: floorRun, NemoCost: cost);
                 if (options.FaultyShare > 0)
                 {
                     (RunSummary beside, RunSummary faulty) = await RunBesideFaultsAsync(client, nemo, mix, rate, options, cancellationToken).ConfigureAwait(false);
-                    results.Add(new RateComparison(rate, directRun, nemoRun, beside, faulty));
+                    comparison = comparison with { NemoBesideFaults = beside, Faulty = faulty };
                 }
-                else
-                {
-                    results.Add(new RateComparison(rate, directRun, nemoRun));
-                }
+                results.Add(comparison);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -50,4 +50,11 @@ internal static class Fmt
             + $"mix of {report.MixSize} requests (seed {report.MixSeed}, {report.MixStreams} streaming = "
             + $"{Number(o.StreamShare * 100)} %), open loop, latency from scheduled send to end of body";
     }
+
+    /// <summary>"312 µs CPU, 9.8 KB allocated per request".</summary>
+    public static string Cost(Stats.ProcessCost cost)
+    {
+        string allocated = cost.AllocatedBytesPerRequest is { } bytes ? $", {(bytes / 1024).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)} KB allocated" : string.Empty;
+        return $"{cost.CpuMicrosPerRequest.ToString("0", System.Globalization.CultureInfo.InvariantCulture)} µs CPU{allocated} per request";
+    }
 }

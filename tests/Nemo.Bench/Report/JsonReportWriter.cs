@@ -28,6 +28,11 @@ internal static class JsonReportWriter
         json.WriteStartObject("settings");
         json.WriteString("directUrl", o.DirectUrl.ToString());
         json.WriteString("nemoUrl", o.NemoUrl.ToString());
+        if (o.FloorUrl is { } floorUrl)
+        {
+            json.WriteString("floorUrl", floorUrl.ToString());
+        }
+
         json.WriteNumber("durationSeconds", o.DurationSeconds);
         json.WriteNumber("warmupSeconds", o.WarmupSeconds);
         json.WriteNumber("connections", o.Connections);
@@ -45,6 +50,31 @@ internal static class JsonReportWriter
             json.WriteNumber("rate", result.Rate);
             WriteRun(json, "direct", result.Direct);
             WriteRun(json, "nemo", result.Nemo);
+            if (result.Floor is { } floor)
+            {
+                WriteRun(json, "floor", floor);
+                if (result.HasFloor)
+                {
+                    json.WriteStartObject("floorOverheadMs");
+                    json.WriteNumber("p50", Round(result.FloorP50Ms));
+                    json.WriteNumber("p90", Round(result.FloorP90Ms));
+                    json.WriteNumber("p99", Round(result.FloorP99Ms));
+                    json.WriteEndObject();
+                }
+            }
+
+            if (result.NemoCost is { } cost)
+            {
+                json.WriteStartObject("gatewayProcess");
+                json.WriteNumber("cpuMicrosPerRequest", Math.Round(cost.CpuMicrosPerRequest, 1));
+                if (cost.AllocatedBytesPerRequest is { } allocated)
+                {
+                    json.WriteNumber("allocatedBytesPerRequest", Math.Round(allocated));
+                }
+
+                json.WriteEndObject();
+            }
+
             if (result.HasOverhead)
             {
                 json.WriteStartObject("overheadMs");

@@ -27,9 +27,24 @@ internal static class MarkdownReportWriter
         foreach (var result in report.Results)
         {
             RunRow(md, result.Direct);
+            if (result.Floor is { } floor)
+            {
+                RunRow(md, floor);
+            }
+
             RunRow(md, result.Nemo);
+            if (result.Floor is not null)
+            {
+                md.AppendLine(CultureInfo.InvariantCulture,
+                    $"| | floor (nginx − direct) | | {Fmt.SignedMs(result.FloorP50Ms, result.HasFloor)} | {Fmt.SignedMs(result.FloorP90Ms, result.HasFloor)} | {Fmt.SignedMs(result.FloorP99Ms, result.HasFloor)} | | | |");
+            }
+
             md.AppendLine(CultureInfo.InvariantCulture,
                 $"| | **overhead** | | **{Fmt.SignedMs(result.OverheadP50Ms, result.HasOverhead)}** | **{Fmt.SignedMs(result.OverheadP90Ms, result.HasOverhead)}** | **{Fmt.SignedMs(result.OverheadP99Ms, result.HasOverhead)}** | | | |");
+            if (result.NemoCost is { } cost)
+            {
+                md.AppendLine(CultureInfo.InvariantCulture, $"| | gateway process | | {Fmt.Cost(cost)} | | | | | |");
+            }
             if (result.NemoBesideFaults is { } beside)
             {
                 RunRow(md, beside);
@@ -40,7 +55,7 @@ internal static class MarkdownReportWriter
 
         md.AppendLine();
         md.AppendLine("Latency counts successful requests only, from each request's scheduled send time to the end of its body "
-            + "(open loop, so a slow server is not hidden by the generator waiting). Overhead = Nemo − direct. "
+            + "(open loop, so a slow server is not hidden by the generator waiting). Overhead = Nemo − direct; floor = a bare nginx proxy − direct. "
             + "lag p99 = how late the generator itself started requests.");
 
         AppendErrors(md, report.Results);
@@ -56,7 +71,7 @@ internal static class MarkdownReportWriter
         bool header = false;
         foreach (var result in results)
         {
-            foreach (var run in new[] { result.Direct, result.Nemo, result.NemoBesideFaults }.OfType<RunSummary>())
+            foreach (var run in new[] { result.Direct, result.Floor, result.Nemo, result.NemoBesideFaults }.OfType<RunSummary>())
             {
                 if (run.ErrorTotal == 0)
                 {

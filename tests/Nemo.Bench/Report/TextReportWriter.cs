@@ -24,10 +24,26 @@ internal static class TextReportWriter
         foreach (var result in report.Results)
         {
             RunRow(text, result.Direct);
+            if (result.Floor is { } floor)
+            {
+                RunRow(text, floor);
+            }
+
             RunRow(text, result.Nemo);
+            if (result.Floor is not null)
+            {
+                Row(text, string.Empty, "floor", string.Empty,
+                    Fmt.SignedMs(result.FloorP50Ms, result.HasFloor), Fmt.SignedMs(result.FloorP90Ms, result.HasFloor), Fmt.SignedMs(result.FloorP99Ms, result.HasFloor),
+                    string.Empty, string.Empty, string.Empty);
+            }
+
             Row(text, string.Empty, "overhead", string.Empty,
                 Fmt.SignedMs(result.OverheadP50Ms, result.HasOverhead), Fmt.SignedMs(result.OverheadP90Ms, result.HasOverhead), Fmt.SignedMs(result.OverheadP99Ms, result.HasOverhead),
                 string.Empty, string.Empty, string.Empty);
+            if (result.NemoCost is { } cost)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"        gateway process: {Fmt.Cost(cost)}");
+            }
             if (result.NemoBesideFaults is { } beside)
             {
                 RunRow(text, beside);
@@ -38,7 +54,7 @@ internal static class TextReportWriter
 
         AppendErrors(text, report.Results);
         text.AppendLine();
-        text.AppendLine("latency: successful requests only; overhead = nemo - direct; lag99 = p99 of how late the generator started a request.");
+        text.AppendLine("latency: successful requests only; overhead = nemo - direct; floor = nginx - direct (a bare proxy hop); lag99 = p99 of how late the generator started a request.");
         return text.ToString();
     }
 
@@ -63,7 +79,7 @@ internal static class TextReportWriter
         bool header = false;
         foreach (var result in results)
         {
-            foreach (var run in new[] { result.Direct, result.Nemo, result.NemoBesideFaults }.OfType<RunSummary>())
+            foreach (var run in new[] { result.Direct, result.Floor, result.Nemo, result.NemoBesideFaults }.OfType<RunSummary>())
             {
                 if (run.ErrorTotal == 0)
                 {
