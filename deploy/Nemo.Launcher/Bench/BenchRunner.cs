@@ -41,7 +41,7 @@ internal sealed class BenchRunner(RepoLayout layout)
                 extraArguments = [.. extraArguments, "--gateway-pid", gateway.Pid.ToString(), "--metrics-url", manifest.GatewayUrls[0] + "/metrics"];
             }
 
-            await using NginxFloor? floor = extraArguments.Contains("--soak-minutes") ? null : await NginxFloor.StartAsync(layout, new Uri(manifest.UpstreamUrl), signal.Token);
+            await using NginxFloor? floor = extraArguments.Contains("--soak-minutes") || extraArguments.Contains("--tail-minutes") ? null : await NginxFloor.StartAsync(layout, new Uri(manifest.UpstreamUrl), signal.Token);
             if (floor is not null)
             {
                 extraArguments = [.. extraArguments, "--floor-url", floor.BaseUrl.ToString()];

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Nemo.Bench.Load;
 using Nemo.Bench.Soak;
+using Nemo.Bench.Tail;
 
 namespace Nemo.Bench.Cli;
 
@@ -142,6 +143,26 @@ internal sealed class BenchCommand
         CustomParser = ArgParsers.ParseBaseUrl,
     };
 
+    private readonly Option<double> _tailMinutes = new("--tail-minutes")
+    {
+        Description = "Instead of the comparison: find Nemo's saturation rate (rising steps from the first rate), then hold 80 % of it "
+            + "for this many minutes and report p50/p99/p99.9 per window (0: off)",
+        CustomParser = ArgParsers.DoubleInRange(0, 0, 24 * 60, minExclusive: false),
+        DefaultValueFactory = _ => 0,
+    };
+
+    private readonly Option<double> _tailWindow = new("--tail-window")
+    {
+        Description = "Seconds per tail window (one row of the tail report)",
+        CustomParser = ArgParsers.DoubleInRange(BenchOptions.DefaultTailWindowSeconds, 2, 3600, minExclusive: false),
+        DefaultValueFactory = _ => BenchOptions.DefaultTailWindowSeconds,
+    };
+
+    private readonly Option<FileInfo?> _tailPlot = new("--tail-plot")
+    {
+        Description = "Write the tail run's plot (p50, p99 and p99.9 over time) as a PNG to this file",
+    };
+
     private readonly Option<bool> _allowRemote = new("--allow-remote")
     {
         Description = "Allow targets that are not loopback addresses (off: only 127.0.0.0/8, ::1, localhost)",
@@ -164,6 +185,7 @@ internal sealed class BenchCommand
             _directUrl, _directKey, _nemoUrl, _nemoKey, _rates, _duration, _warmup,
             _connections, _streamShare, _json, _markdown, _allowRemote, _faultyShare, _faultyKey, _faultyControl, _faultyModes,
             _soakMinutes, _soakWindow, _gatewayPid, _metricsUrl, _soakPlot, _floorUrl,
+            _tailMinutes, _tailWindow, _tailPlot,
         };
         Root.SetAction(RunAsync);
     }
@@ -195,7 +217,10 @@ internal sealed class BenchCommand
             result.GetValue(_gatewayPid),
             result.GetValue(_metricsUrl),
             result.GetValue(_soakPlot),
-            result.GetValue(_floorUrl));
+            result.GetValue(_floorUrl),
+            result.GetValue(_tailMinutes),
+            result.GetValue(_tailWindow),
+            result.GetValue(_tailPlot));
 
         if (options.FaultyShare > 0 && string.IsNullOrWhiteSpace(options.FaultyKey))
         {
@@ -218,6 +243,11 @@ internal sealed class BenchCommand
         }
 
         string commandLine = CommandLineText.Redacted(Environment.GetCommandLineArgs().AsSpan(1));
+        if (options.TailMinutes > 0)
+        {
+            return await TailSession.RunAsync(options, commandLine, stop.Token).ConfigureAwait(false);
+        }
+
         return options.SoakMinutes > 0
             ? await SoakSession.RunAsync(options, commandLine, stop.Token).ConfigureAwait(false)
             : await BenchSession.RunAsync(options, commandLine, stop.Token).ConfigureAwait(false);

@@ -23,8 +23,16 @@ internal sealed record BenchOptions(
     int? GatewayPid,
     Uri? MetricsUrl,
     FileInfo? SoakPlot,
-    Uri? FloorUrl = null)
+    Uri? FloorUrl = null,
+    double TailMinutes = 0,
+    double TailWindowSeconds = BenchOptions.DefaultTailWindowSeconds,
+    FileInfo? TailPlot = null)
 {
+    public const double DefaultTailWindowSeconds = 10;
+
+    /// <summary>The share of the measured saturation rate the tail mode holds.</summary>
+    public const double TailLoadShare = 0.8;
+
     public const double DefaultSoakWindowSeconds = 30;
 
     public const double DefaultDurationSeconds = 5;

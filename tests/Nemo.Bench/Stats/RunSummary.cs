@@ -16,7 +16,8 @@ internal sealed record RunSummary(
     double SendLagP99Ms,
     long ErrorTotal,
     IReadOnlyList<KeyValuePair<string, long>> Errors,
-    string? ErrorSample)
+    string? ErrorSample,
+    double P999Ms = 0)
 {
     /// <summary>Successful completions per second of the recorded window (until the last recorded completion).</summary>
     public double AchievedRate => ElapsedSeconds <= 0 ? 0 : Succeeded / ElapsedSeconds;
@@ -42,7 +43,8 @@ internal sealed record RunSummary(
             ToMs(recorder.SendLag.ValueAtPercentile(99)),
             recorder.Errors.Total,
             recorder.Errors.Snapshot(),
-            recorder.Errors.Sample);
+            recorder.Errors.Sample,
+            ToMs(latency.ValueAtPercentile(99.9)));
     }
 
     private static double ToMs(long nanoseconds) => nanoseconds / 1_000_000.0;
