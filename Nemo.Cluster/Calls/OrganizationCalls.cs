@@ -74,7 +74,17 @@ public sealed partial class OrganizationCalls
             await ReassertAsync(organizationId, epoch);
     }
 
-    private IOrganizationGrain Grain(Guid organizationId) => _grains.GetGrain<IOrganizationGrain>(organizationId);
+    /// <summary>
+    /// The organization's grain reference, made once per organization: Orleans' <c>GetGrain</c> resolves the
+    /// interface's grain type by reflection on every call (measured: ~2.5 KB allocated and two attribute scans per
+    /// request for authorize + settle). References are immutable and location-independent, so one per organization
+    /// stays valid across activations and silo failures. Organizations reach here only through authenticated keys,
+    /// so the map holds at most the organizations this node serves.
+    /// </summary>
+    private IOrganizationGrain Grain(Guid organizationId) =>
+        _references.GetOrAdd(organizationId, static (id, grains) => grains.GetGrain<IOrganizationGrain>(id), _grains);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, IOrganizationGrain> _references = new();
 
     public async ValueTask<AuthorizeResult> AuthorizeAsync(AuthorizeRequest request, CancellationToken cancellationToken)
     {
