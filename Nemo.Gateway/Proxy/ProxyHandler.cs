@@ -331,7 +331,9 @@ internal sealed class ProxyHandler(
             throw new InvalidDataException($"The upstream response ({declared} bytes) exceeds Nemo:Gateway:MaxResponseBodyBytes ({limit}).");
         deadline.Arm(admission.Model.Timeouts.Idle, "its next bytes");
         await using Stream stream = await content.ReadAsStreamAsync(deadline.Token);
-        using var buffer = new MemoryStream(content.Headers.ContentLength is long known ? (int)known : 4096);
+        if (content.Headers.ContentLength is long exact)
+            return await ReadExactAsync(stream, (int)exact, admission, deadline);
+        using var buffer = new MemoryStream(4096);
         byte[] chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
         try
         {
@@ -351,6 +353,25 @@ internal sealed class ProxyHandler(
             ArrayPool<byte>.Shared.Return(chunk);
         }
         return buffer.ToArray();
+    }
+
+    /// <summary>
+    /// A body of declared length, read straight into an array of that size (no growing buffer, no copy). Fewer bytes
+    /// than declared is a cut (HttpClient throws); more is refused as HttpClient would.
+    /// </summary>
+    private static async Task<byte[]> ReadExactAsync(Stream stream, int length, Admission admission, UpstreamDeadline deadline)
+    {
+        byte[] payload = new byte[length];
+        int filled = 0;
+        while (filled < length)
+        {
+            deadline.Arm(admission.Model.Timeouts.Idle, "its next bytes");
+            int read = await stream.ReadAsync(payload.AsMemory(filled), deadline.Token);
+            if (read == 0)
+                throw new IOException($"The upstream response ended after {filled} of its {length} declared bytes.");
+            filled += read;
+        }
+        return payload;
     }
 
     private static Task WriteRefusalAsync(HttpResponse response, AuthorizeResult decision)
