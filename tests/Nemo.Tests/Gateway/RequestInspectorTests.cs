@@ -66,7 +66,7 @@ public sealed class RequestInspectorTests
         Assert.Equal(fallbacks, request.Fallbacks);
         using JsonDocument sent = JsonDocument.Parse(request.UpstreamBody);
         Assert.False(sent.RootElement.TryGetProperty("models", out _));
-        Assert.Equal(["model", "max_tokens", "messages"], sent.RootElement.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(new[] { "model", "max_tokens", "messages" }, sent.RootElement.EnumerateObject().Select(p => p.Name));
     }
 
     [Fact]
