@@ -322,6 +322,25 @@ public sealed class ProviderPreferencesTests(ProviderPreferencesTests.Rig rig) :
     }
 
     [Fact]
+    public async Task RequestModels_AModelTheKeyMayNotUse_IsSkipped()
+    {
+        AdminWorld world = await AdminWorld.CreateAsync(Host.Client, Database, credits: 1m);
+        (int patched, _, string patchText) = await Host.Client.SendAsync(HttpMethod.Patch, $"/v1/keys/{world.Member.KeyId}", world.Owner.Key,
+            new { models = new[] { "solo-broken", "solo-alpha" } });
+        Assert.True(patched == 200, patchText);
+        Dictionary<string, long> before = AllCalls();
+
+        (int status, _, string text) = await ChatAsync(Host.Client, world.Member.Key, Chat("solo-broken", new[] { "pricey", "solo-alpha" }));
+
+        Assert.True(status == 200, text);
+        Dictionary<string, long> after = AllCalls();
+        Assert.Equal(before["fake"], after["fake"]); // pricey: not on the key's allow-list
+        Assert.Equal(before["alpha"] + 1, after["alpha"]);
+        Assert.Equal("solo-alpha", await Database.ScalarAsync<string>(
+            "SELECT string_agg(model, ',') FROM nemo.usage_events WHERE organization_id = @org", ("org", world.OrganizationId)));
+    }
+
+    [Fact]
     public async Task RequestModels_PriceTheReservation_AtTheDearestModelTheRequestMayReach()
     {
         AdminWorld world = await AdminWorld.CreateAsync(Host.Client, Database, credits: 1m);
