@@ -36,6 +36,7 @@ internal static class AdminApi
         app.MapNemoSignupApi();
         app.MapNemoOperatorApi();
         app.MapNemoOrganizationsApi();
+        app.MapNemoProviderPreferencesApi();
         app.MapNemoMembersApi();
         app.MapNemoTeamsApi();
         app.MapNemoInvitationsApi();

@@ -50,6 +50,7 @@ internal static class AdminServices
         services.AddSingleton<OrganizationFactory>();
         services.AddSingleton<OperatorStore>();
         services.AddSingleton<OrganizationStore>();
+        services.AddSingleton<ProviderPreferencesStore>();
         services.AddSingleton<MemberStore>();
         services.AddSingleton<TeamStore>();
         services.AddSingleton<InvitationStore>();

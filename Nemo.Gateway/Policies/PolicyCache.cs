@@ -5,13 +5,15 @@ using Nemo.Gateway.Caching;
 using Nemo.Gateway.Experiments;
 using Nemo.Gateway.Guardrails;
 using Nemo.Gateway.Prompts;
+using Nemo.Gateway.Routing;
 using Nemo.Persistence.Database;
 using Npgsql;
 
 namespace Nemo.Gateway.Policies;
 
 /// <summary>
-/// Organization id → <see cref="OrganizationPolicies"/>, in memory, like the key cache: loaded whole at
+/// Organization id → <see cref="OrganizationPolicies"/> (guardrails, prompts, experiments, provider
+/// preferences), in memory, like the key cache: loaded whole at
 /// start, reloaded per organization on a change notification (<see cref="PolicyChangeListener"/>; the
 /// gateway that made the change reloads before it answers) and wholly every minute and after any
 /// reconnect. The request path only reads memory. Reads use the service connection (the cache serves every
@@ -53,6 +55,7 @@ internal sealed partial class PolicyCache(NemoDatabase database, ILogger<PolicyC
         var guardrails = new Dictionary<Guid, List<GuardrailRule>>();
         var versions = new Dictionary<Guid, (Guid Org, int Latest, Dictionary<int, PromptTemplate> Versions, Dictionary<string, int> Labels)>();
         var experiments = new Dictionary<Guid, List<ExperimentEntry>>();
+        var providers = new Dictionary<Guid, ProviderPreferences>();
         string where = organizationId is null ? "" : " AND x.organization_id = @org";
         await using NpgsqlConnection connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
         await using var batch = new NpgsqlBatch(connection)
@@ -64,6 +67,8 @@ internal sealed partial class PolicyCache(NemoDatabase database, ILogger<PolicyC
                 new NpgsqlBatchCommand("SELECT x.prompt_id, x.version, x.template::text FROM nemo.prompt_versions x WHERE true" + where),
                 new NpgsqlBatchCommand("SELECT x.prompt_id, x.label, x.version FROM nemo.prompt_labels x WHERE true" + where),
                 new NpgsqlBatchCommand("SELECT x.organization_id, x.id, x.match_model, x.match_prompt_id, x.variants::text FROM nemo.experiments x WHERE x.status = 'running'" + where),
+                new NpgsqlBatchCommand("SELECT x.id, x.provider_order, x.provider_ignore FROM nemo.organizations x WHERE x.status <> 'deleted'"
+                    + " AND (cardinality(x.provider_order) > 0 OR cardinality(x.provider_ignore) > 0)" + (organizationId is null ? "" : " AND x.id = @org")),
             },
         };
         if (organizationId is { } only)
@@ -115,22 +120,28 @@ internal sealed partial class PolicyCache(NemoDatabase database, ILogger<PolicyC
             var entry = new ExperimentEntry(reader.GetGuid(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetGuid(3), variants);
             (experiments.TryGetValue(org, out List<ExperimentEntry>? list) ? list : experiments[org] = []).Add(entry);
         }
+        await reader.NextResultAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+            providers[reader.GetGuid(0)] = new ProviderPreferences(reader.GetFieldValue<string[]>(1), reader.GetFieldValue<string[]>(2));
 
         var prompts = new Dictionary<Guid, Dictionary<Guid, PromptEntry>>();
         foreach ((Guid id, var p) in versions)
             (prompts.TryGetValue(p.Org, out var map) ? map : prompts[p.Org] = [])[id] = new PromptEntry(id, p.Latest, p.Versions, p.Labels);
         var result = new Dictionary<Guid, OrganizationPolicies>();
-        foreach (Guid org in guardrails.Keys.Concat(prompts.Keys).Concat(experiments.Keys).Distinct())
+        foreach (Guid org in guardrails.Keys.Concat(prompts.Keys).Concat(experiments.Keys).Concat(providers.Keys).Distinct())
         {
             result[org] = new OrganizationPolicies(
                 guardrails.TryGetValue(org, out List<GuardrailRule>? g) ? g.ToArray() : [],
                 prompts.TryGetValue(org, out var p) ? p : new Dictionary<Guid, PromptEntry>(),
-                experiments.TryGetValue(org, out List<ExperimentEntry>? e) ? e.ToArray() : []);
+                experiments.TryGetValue(org, out List<ExperimentEntry>? e) ? e.ToArray() : [])
+            {
+                Providers = providers.TryGetValue(org, out ProviderPreferences? preferences) ? preferences : ProviderPreferences.None,
+            };
         }
         return result;
     }
 
-    [LoggerMessage(EventId = 6101, Level = LogLevel.Information, Message = "Policy cache loaded guardrails, prompts and experiments of {Count} organizations")]
+    [LoggerMessage(EventId = 6101, Level = LogLevel.Information, Message = "Policy cache loaded guardrails, prompts, experiments and provider preferences of {Count} organizations")]
     private partial void LogReloaded(int count);
 
     [LoggerMessage(EventId = 6102, Level = LogLevel.Warning, Message = "Guardrail {RuleId} does not compile and is skipped: {Problem}")]

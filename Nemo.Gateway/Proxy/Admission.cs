@@ -7,7 +7,8 @@ namespace Nemo.Gateway.Proxy;
 /// <summary>
 /// An admitted request: what settling or releasing it needs to know. <see cref="GuardrailHits"/> (rule ids),
 /// <see cref="Experiment"/> and the output rules to apply (<see cref="OutputRules"/>) come from the
-/// organization's policies (docs/API.md: guardrails, experiments).
+/// organization's policies (docs/API.md: guardrails, experiments); <see cref="Route"/> is where the request may go
+/// (its own fallbacks, its organization's provider preferences; null: as configured).
 /// </summary>
 internal sealed record Admission(
     Guid RequestId,
@@ -21,4 +22,5 @@ internal sealed record Admission(
     ContentCapture? Content = null,
     Guid[]? GuardrailHits = null,
     Policies.ExperimentAssignment? Experiment = null,
-    IReadOnlyList<Guardrails.GuardrailRule>? OutputRules = null);
+    IReadOnlyList<Guardrails.GuardrailRule>? OutputRules = null,
+    Routing.RoutePlan? Route = null);

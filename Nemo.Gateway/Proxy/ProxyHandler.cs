@@ -139,6 +139,18 @@ internal sealed class ProxyHandler(
             }
             string? customer = headerCustomer ?? request.Customer;
             var answered = new Answered(requestId, key, model, customer, Experiment: experiment);
+            // Where the request may go (its own fallbacks, the organization's provider preferences) and the price
+            // that covers all of it; nowhere at all is refused here: nothing reserved, no provider called.
+            RoutePlan? route = request.Fallbacks is null && policies.Providers.IsEmpty ? null : new RoutePlan(request.Fallbacks, policies.Providers);
+            if (!(route ?? RoutePlan.Default).TryReservationPrice(catalog, model.Name, endpoint, out Nemo.Grains.Money.ModelPrice reservationPrice))
+            {
+                OpenAIError refused = OpenAIError.NotFound(
+                    $"No provider your organization allows serves the model '{model.Name}' or its fallbacks: each of its providers is in your organization's "
+                    + "provider_preferences.ignore (GET /v1/provider-preferences). Choose another model, or ask an owner or admin to change the preferences.",
+                    "no_allowed_providers", "model");
+                await refused.WriteAsync(response);
+                return answered with { ErrorCode = refused.Code };
+            }
             IReadOnlyList<GuardrailRule>? outputRules = null;
             if (policies.Guardrails.Count > 0)
             {
@@ -167,9 +179,9 @@ internal sealed class ProxyHandler(
                     outputRules = policies.Guardrails;
             }
             // Reserved at the highest price among the deployments and fallbacks that may serve it.
-            long costUpper = catalog.ReservationPrice(model.Name).Cost(request.PromptTokensUpper, request.OutputTokensUpper);
+            long costUpper = reservationPrice.Cost(request.PromptTokensUpper, request.OutputTokensUpper);
             var admission = new Admission(requestId, key, customer, model, endpoint, request, costUpper, started,
-                GuardrailHits: answered.GuardrailHits, Experiment: experiment, OutputRules: outputRules);
+                GuardrailHits: answered.GuardrailHits, Experiment: experiment, OutputRules: outputRules, Route: route);
 
             AuthorizeResult decision;
             long authorizing = time.GetTimestamp();

@@ -15,7 +15,8 @@ namespace Nemo.Gateway.Proxy;
 /// rewrites only when a field must be added, keeping every field it does not own. A body with a
 /// duplicated property is refused: Nemo and the provider could read different values from it (a small
 /// max_tokens for the reservation, a large one upstream). Client strings that can reach storage (model,
-/// customer id) must be valid text (<see cref="ClientText"/>).
+/// customer id) must be valid text (<see cref="ClientText"/>). A request's own fallback models
+/// (<c>models</c>) are checked here and never sent upstream.
 /// </summary>
 internal sealed class RequestInspector(GatewayOptions options)
 {
@@ -66,6 +67,8 @@ internal sealed class RequestInspector(GatewayOptions options)
                 error = OpenAIError.BadRequest($"The model '{modelName}' is not served on /v1/{endpoint.UpstreamPath()}: its providers don't offer that API.", "model", "unsupported_endpoint");
                 return false;
             }
+            if (!TryFallbacks(root, modelName, endpoint, catalog, out string[]? fallbacks, out bool sentModels, out error))
+                return false;
             if (!TryCustomer(root, out string? customer, out error))
                 return false;
             if (!TryOptionalBool(root, "stream", out bool stream, out error))
@@ -133,14 +136,83 @@ internal sealed class RequestInspector(GatewayOptions options)
             }
 
             bool addUsageOption = stream && !clientWantsUsage;
-            ReadOnlyMemory<byte> upstreamBody = outputFieldToSet is null && !addUsageOption
+            ReadOnlyMemory<byte> upstreamBody = outputFieldToSet is null && !addUsageOption && !sentModels
                 ? body
                 : Rewrite(root, outputFieldToSet, model.OutputCap, addUsageOption);
             long estimate = (body.Length + 3) / 4 + outputUpper;
-            request = new InspectedRequest(modelName, stream, clientWantsUsage, promptUpper, outputUpper, estimate, customer, upstreamBody);
+            request = new InspectedRequest(modelName, stream, clientWantsUsage, promptUpper, outputUpper, estimate, customer, upstreamBody, fallbacks);
             error = default;
             return true;
         }
+    }
+
+    /// <summary>Most models a request's own fallback list (<c>models</c>) may name.</summary>
+    public const int MaxFallbackModels = 5;
+
+    /// <summary>
+    /// The request's own fallbacks, as OpenRouter's <c>models</c>: an array of at most
+    /// <see cref="MaxFallbackModels"/> distinct names of catalog models that serve the endpoint, tried in
+    /// order after <c>model</c> instead of the configured fallbacks. Absent or null: the configured ones
+    /// (<paramref name="fallbacks"/> null); the request's own model in the list is dropped (it is tried first
+    /// anyway); an empty array means no fallback. <paramref name="sent"/> says the field is in the body
+    /// (it is removed from what goes upstream: providers refuse fields they don't know).
+    /// </summary>
+    private static bool TryFallbacks(JsonElement root, string modelName, LlmEndpoint endpoint, ModelCatalog catalog, out string[]? fallbacks, out bool sent,
+        out OpenAIError error)
+    {
+        fallbacks = null;
+        error = default;
+        sent = root.TryGetProperty("models", out JsonElement models);
+        if (!sent || models.ValueKind == JsonValueKind.Null)
+            return true;
+        if (models.ValueKind != JsonValueKind.Array)
+        {
+            error = OpenAIError.BadRequest("models must be an array of model names (the fallbacks to try, in order, after model).", "models", "invalid_type");
+            return false;
+        }
+        if (models.GetArrayLength() > MaxFallbackModels)
+        {
+            error = OpenAIError.BadRequest($"models may name at most {MaxFallbackModels} models (got {models.GetArrayLength()}).", "models", "invalid_value");
+            return false;
+        }
+        var list = new List<string>(models.GetArrayLength());
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        int index = 0;
+        foreach (JsonElement item in models.EnumerateArray())
+        {
+            string param = $"models[{index++}]";
+            if (!TryText(item, param, 256, out string? name, out error))
+                return false;
+            if (name is not { Length: > 0 })
+            {
+                error = OpenAIError.BadRequest($"{param} must be a model name (a non-empty string).", param, "invalid_value");
+                return false;
+            }
+            if (!seen.Add(name))
+            {
+                error = OpenAIError.BadRequest($"{param} names '{name}' a second time; list each fallback model once.", param, "invalid_value");
+                return false;
+            }
+            if (!catalog.TryFind(name, out _))
+            {
+                error = OpenAIError.BadRequest($"{param}: the model '{name}' does not exist or you do not have access to it. GET /v1/models lists the models available.", param, "model_not_found");
+                return false;
+            }
+            if (!catalog.Serves(name, endpoint))
+            {
+                error = OpenAIError.BadRequest($"{param}: the model '{name}' is not served on /v1/{endpoint.UpstreamPath()}: its providers don't offer that API.", param, "unsupported_endpoint");
+                return false;
+            }
+            if (catalog.Refuses(name, endpoint, root) is { } refusal)
+            {
+                error = refusal;
+                return false;
+            }
+            if (name != modelName)
+                list.Add(name);
+        }
+        fallbacks = [.. list];
+        return true;
     }
 
     private bool TryChat(JsonElement root, out long allowance, out OpenAIError error)
@@ -270,7 +342,7 @@ internal sealed class RequestInspector(GatewayOptions options)
     }
 
     /// <summary>
-    /// The body with the output limit set and/or usage asked for. Every other field is copied as sent;
+    /// The body with the output limit set and/or usage asked for, without <c>models</c>. Every other field is copied as sent;
     /// stream_options keeps its other fields; a null output-limit field is replaced, not duplicated.
     /// </summary>
     private static ReadOnlyMemory<byte> Rewrite(JsonElement root, string? outputField, long outputCap, bool addUsageOption)
@@ -282,6 +354,8 @@ internal sealed class RequestInspector(GatewayOptions options)
             bool wroteStreamOptions = false;
             foreach (JsonProperty property in root.EnumerateObject())
             {
+                if (property.NameEquals("models"))
+                    continue; // the request's own fallbacks are Nemo's to read; providers refuse the field
                 if (outputField is not null && (property.NameEquals("max_tokens") || property.NameEquals("max_completion_tokens"))
                     && property.Value.ValueKind == JsonValueKind.Null)
                     continue; // Nemo owns the limit now; a null one would sit beside it

@@ -18,7 +18,9 @@ namespace Nemo.Gateway.Routing;
 /// Polly's (exponential backoff with jitter, at most <c>Nemo:Routing:MaxAttempts</c> attempts), cooldown
 /// is each deployment's Polly circuit breaker (<see cref="DeploymentHealth"/>), which only steers: a
 /// deployment in cooldown is tried last, never refused. A timeout is not retried:
-/// the provider's first-byte wait already spent the client's patience.
+/// the provider's first-byte wait already spent the client's patience. The request's
+/// <see cref="RoutePlan"/> narrows and orders this: its own fallback list replaces the configured one, an
+/// ignored provider is never used, and a provider the organization ranks first wins over weights.
 /// </summary>
 internal sealed class DeploymentRouter
 {
@@ -124,15 +126,18 @@ internal sealed class DeploymentRouter
         routed.Failure is HttpRequestException or BrokenCircuitException
         || routed.Response is { } response && ((int)response.StatusCode == 429 || (int)response.StatusCode >= 500);
 
-    /// <summary>The next untried deployment: the requested model's, then each allowed fallback's; cooling ones only when nothing else is left.</summary>
+    /// <summary>
+    /// The next untried deployment: the requested model's, then each allowed fallback's (the request's own
+    /// <c>models</c>, else the configured ones); cooling ones only when nothing else is left.
+    /// </summary>
     private async Task<CatalogModel?> NextAsync(AttemptState attempt, CancellationToken cancellationToken)
     {
         string requested = attempt.Admission.Model.Name;
         if (Pick(attempt, _catalog.Deployments(requested)) is { } own)
             return own;
-        foreach (string fallback in _catalog.Fallbacks(requested))
+        foreach (string fallback in attempt.Plan.Fallbacks(_catalog, requested))
         {
-            if (!await attempt.MayUseAsync(fallback, _cluster, cancellationToken))
+            if (fallback == requested || !await attempt.MayUseAsync(fallback, _cluster, cancellationToken))
                 continue;
             if (Pick(attempt, _catalog.Deployments(fallback)) is { } other)
                 return other;
@@ -140,21 +145,31 @@ internal sealed class DeploymentRouter
         return null;
     }
 
+    /// <summary>
+    /// One of the model's untried deployments that serve the endpoint and that the organization doesn't
+    /// ignore: among the healthy ones (else all: cooling only steers), the first of the organization's
+    /// order, else one chosen by weight and load.
+    /// </summary>
     private CatalogModel? Pick(AttemptState attempt, IReadOnlyList<CatalogModel> deployments)
     {
         LlmEndpoint endpoint = attempt.Admission.Endpoint;
+        ProviderPreferences preferences = attempt.Plan.Preferences;
         if (deployments.Count == 1) // most models: no choice to make, nothing to allocate
-            return attempt.Tried.Contains((deployments[0].Name, deployments[0].Provider)) || !Serves(deployments[0], endpoint) ? null : deployments[0];
+        {
+            CatalogModel only = deployments[0];
+            return attempt.Tried.Contains((only.Name, only.Provider)) || !Serves(only, endpoint) || !preferences.Allows(only) ? null : only;
+        }
         var open = new List<CatalogModel>(deployments.Count);
         foreach (CatalogModel d in deployments)
         {
-            if (!attempt.Tried.Contains((d.Name, d.Provider)) && Serves(d, endpoint))
+            if (!attempt.Tried.Contains((d.Name, d.Provider)) && Serves(d, endpoint) && preferences.Allows(d))
                 open.Add(d);
         }
         if (open.Count == 0)
             return null;
         List<CatalogModel> healthy = open.Where(d => !Health(d).CoolingDown).ToList();
-        return Choose(healthy.Count > 0 ? healthy : open); // all cooling: try one anyway
+        List<CatalogModel> candidates = healthy.Count > 0 ? healthy : open; // all cooling: try one anyway
+        return preferences.Preferred(candidates) ?? Choose(candidates);
     }
 
     /// <summary>A model's deployments may be of several provider kinds; only those whose API has the endpoint can serve it.</summary>
@@ -188,6 +203,9 @@ internal sealed class DeploymentRouter
         private bool _allowedRead;
 
         public Admission Admission { get; } = admission;
+
+        /// <summary>The request's fallbacks and its organization's provider preferences.</summary>
+        public RoutePlan Plan { get; } = admission.Route ?? RoutePlan.Default;
 
         public HashSet<(string, string)> Tried { get; } = [];
 

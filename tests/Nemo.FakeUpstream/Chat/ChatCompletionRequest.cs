@@ -63,6 +63,11 @@ internal sealed class ChatCompletionRequest
                 reader.Read();
                 request.IncludeUsage = JsonFields.ReadIncludeUsage(ref reader);
             }
+            else if (reader.ValueTextEquals("models"u8))
+            {
+                // OpenAI refuses arguments it doesn't know; models is OpenRouter's (a gateway must not forward it).
+                throw new FakeRequestException("Unrecognized request argument supplied: models", "models");
+            }
             else if (reader.ValueTextEquals("user"u8))
             {
                 reader.Read();

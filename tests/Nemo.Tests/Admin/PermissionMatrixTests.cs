@@ -89,6 +89,8 @@ public sealed class PermissionMatrixTests(AdminHostFixture fixture) : IClassFixt
         new("GET /v1/logs", Access.Viewer, w => (HttpMethod.Get, "/v1/logs", null)),
         new("GET /v1/logs/{id}/content", Access.Admin, w => (HttpMethod.Get, $"/v1/logs/{w.ContentRequestId}/content", null), UsesIds: true),
         new("GET /v1/audit", Access.Admin, w => (HttpMethod.Get, "/v1/audit", null)),
+        new("GET /v1/provider-preferences", Access.Viewer, w => (HttpMethod.Get, "/v1/provider-preferences", null)),
+        new("PUT /v1/provider-preferences", Access.Admin, w => (HttpMethod.Put, "/v1/provider-preferences", new { order = new[] { "fake" } })),
         new("GET /v1/provider-keys", Access.Admin, w => (HttpMethod.Get, "/v1/provider-keys", null)),
         new("PUT /v1/provider-keys/{provider}", Access.Admin, w => (HttpMethod.Put, "/v1/provider-keys/fake", new { api_key = "sk-fake-provider-key" })),
         new("DELETE /v1/provider-keys/{provider}", Access.Admin, w => (HttpMethod.Delete, "/v1/provider-keys/fake", null)),

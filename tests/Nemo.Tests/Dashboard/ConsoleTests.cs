@@ -372,6 +372,14 @@ public sealed class ConsoleTests(ConsoleFixture fixture) : IClassFixture<Console
 
         IResponse? settings = await page.GotoAsync($"/o/{tenant.OrganizationId}/settings");
         Assert.True(settings!.Status == 200, fixture.ServerErrorText);
+        // Provider routing is shown read-only, as the API set it.
+        Assert.Equal("none (the operator's weights)", await page.GetByTestId("provider-order").InnerTextAsync());
+        using (HttpRequestMessage put = tenant.Request(HttpMethod.Put, "/v1/provider-preferences", new { order = new[] { "fake" } }))
+        using (HttpResponseMessage saved = await fixture.Host.Client.SendAsync(put))
+            Assert.True(saved.IsSuccessStatusCode, await saved.Content.ReadAsStringAsync());
+        await page.ReloadAsync();
+        Assert.Equal("fake", await page.GetByTestId("provider-order").InnerTextAsync());
+        Assert.Equal("none", await page.GetByTestId("provider-ignore").InnerTextAsync());
         // General settings: the new name shows in the sidebar at once.
         await page.GetByLabel("Name", new() { Exact = true }).FillAsync("Renamed & Co");
         await page.Locator("form[action$='settings/general'] button").ClickAsync();

@@ -52,6 +52,23 @@ public sealed class RequestInspectorTests
         Assert.Equal(param, error.Param);
     }
 
+    [Theory]
+    [InlineData(",\"models\":[\"n\",\"m\"]", new[] { "n" })] // the request's own model in the list is dropped
+    [InlineData(",\"models\":[]", new string[0])]
+    [InlineData(",\"models\":null", null)]
+    [InlineData("", null)]
+    public void Models_AreTheRequestsFallbacks_AndNeverSentUpstream(string field, string[]? fallbacks)
+    {
+        // max_tokens set, no stream: nothing else would make Nemo rewrite the body.
+        (bool ok, InspectedRequest request, OpenAIError error) = Inspect("{\"model\":\"m\",\"max_tokens\":5" + field + "," + Messages + "}");
+
+        Assert.True(ok, error.Message);
+        Assert.Equal(fallbacks, request.Fallbacks);
+        using JsonDocument sent = JsonDocument.Parse(request.UpstreamBody);
+        Assert.False(sent.RootElement.TryGetProperty("models", out _));
+        Assert.Equal(new[] { "model", "max_tokens", "messages" }, sent.RootElement.EnumerateObject().Select(p => p.Name));
+    }
+
     [Fact]
     public void CustomerId_LongerThan256Characters_IsRefused_256IsAccepted()
     {
