@@ -23,6 +23,8 @@ namespace Nemo.MicroBench;
 [MedianColumn]
 public class RequestPathBenchmarks
 {
+    private static readonly Microsoft.ML.Tokenizers.Tokenizer Tokenizer = Microsoft.ML.Tokenizers.TiktokenTokenizer.CreateForEncoding("o200k_base");
+    private string _prompt = "";
     private byte[] _chat = [], _chatBytes = [];
     private JsonDocument _parsed = null!;
     private ModelCatalog _catalog = null!;
@@ -41,7 +43,7 @@ public class RequestPathBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        string prompt = Prompt();
+        string prompt = _prompt = Prompt();
         _chat = JsonSerializer.SerializeToUtf8Bytes(new
         {
             model = "gpt-4o",
@@ -99,6 +101,12 @@ public class RequestPathBenchmarks
 
     [Benchmark(Description = "exact prompt bound (o200k_base), 2 KB chat")]
     public long CountTokens() => PromptTokenBound.Chat(_parsed.RootElement, [PromptEncoding.O200kBase], 3000);
+
+    [Benchmark(Description = "of which: the library's CountTokens of the 2 KB prompt alone")]
+    public int LibraryCount() => Tokenizer.CountTokens(_prompt);
+
+    [Benchmark(Description = "of which: the run scan (PromptEncoding.Countable) alone")]
+    public bool RunScan() => PromptEncoding.Countable(_prompt);
 
     [Benchmark(Description = "inspect 2 KB chat, exact bound")]
     public long InspectExact()
