@@ -14,6 +14,7 @@ internal sealed class ModelCatalog
     private readonly Dictionary<string, CatalogModel[]> _deployments;
     private readonly Dictionary<string, string[]> _fallbacks;
     private readonly Dictionary<string, ModelPrice> _reservationPrices;
+    private readonly Dictionary<string, Proxy.PromptEncoding[]?> _promptEncodings;
 
     public ModelCatalog(IReadOnlyDictionary<string, CatalogModel> models)
         : this(models.ToDictionary(m => m.Key, m => new[] { m.Value }, StringComparer.Ordinal), new Dictionary<string, string[]>(StringComparer.Ordinal), new RoutingOptions())
@@ -26,6 +27,7 @@ internal sealed class ModelCatalog
         _fallbacks = fallbacks;
         Routing = routing;
         _reservationPrices = deployments.Keys.ToDictionary(name => name, ReservationPriceOf, StringComparer.Ordinal);
+        _promptEncodings = deployments.Keys.ToDictionary(name => name, PromptEncodingsOf, StringComparer.Ordinal);
     }
 
     public RoutingOptions Routing { get; }
@@ -86,6 +88,30 @@ internal sealed class ModelCatalog
         return new ModelPrice(reachable.Max(d => d.Price.InputNanosPerMillion), reachable.Max(d => d.Price.OutputNanosPerMillion));
     }
 
+    /// <summary>
+    /// The tokenizers a request for this model may be counted by: those of every deployment it may reach (its own and
+    /// its fallbacks'), or null when one of them has none (the prompt is then bounded by its bytes).
+    /// </summary>
+    public IReadOnlyList<Proxy.PromptEncoding>? PromptEncodings(string name) => _promptEncodings.GetValueOrDefault(name);
+
+    /// <summary>
+    /// The encodings of a request that names its own fallbacks (<c>models</c>), which replace the configured ones:
+    /// exact only if every deployment of the model and of those fallbacks has a known tokenizer.
+    /// </summary>
+    public IReadOnlyList<Proxy.PromptEncoding>? PromptEncodings(string name, IReadOnlyList<string>? requestFallbacks)
+    {
+        if (requestFallbacks is null)
+            return PromptEncodings(name);
+        CatalogModel[] reachable = [.. Deployments(name).Concat(requestFallbacks.SelectMany(Deployments))];
+        return reachable.All(d => d.Tokenizer is not null) ? [.. reachable.Select(d => d.Tokenizer!).Distinct()] : null;
+    }
+
+    private Proxy.PromptEncoding[]? PromptEncodingsOf(string name)
+    {
+        CatalogModel[] reachable = [.. Deployments(name).Concat(Fallbacks(name).SelectMany(Deployments))];
+        return reachable.All(d => d.Tokenizer is not null) ? [.. reachable.Select(d => d.Tokenizer!).Distinct()] : null;
+    }
+
     public static ModelCatalog FromConfiguration(IConfiguration configuration)
     {
         var providers = new Dictionary<string, ProviderOptions>(StringComparer.Ordinal);
@@ -126,13 +152,16 @@ internal sealed class ModelCatalog
                     errors.Add($"{where}:Weight must be between 1 and 1000 (currently {model.Weight}).");
                 if (model.UpstreamModel is { } upstream && (upstream.Length is 0 or > 256 || upstream.Any(char.IsControl)))
                     errors.Add($"{where}:UpstreamModel must be the provider's model name, 1 to 256 characters (currently '{upstream}').");
+                Proxy.PromptEncoding? tokenizer = null;
+                if (model.Tokenizer is { } tokenizerName && !Proxy.PromptEncoding.TryGet(tokenizerName, out tokenizer))
+                    errors.Add($"{where}:Tokenizer must be o200k_base or cl100k_base, or left out when the model's tokenizer is unknown (currently '{tokenizerName}').");
                 if (inputOk && outputOk)
                 {
                     if (!deployments.TryGetValue(modelName, out List<CatalogModel>? list))
                         deployments[modelName] = list = [];
                     list.Add(new CatalogModel(modelName, providerName, EnsureTrailingSlash(baseUrl), provider.ApiKey,
                         new ModelPrice(input, output), model.OutputCap, model.OutputLimitField, timeouts, model.UpstreamModel, model.Weight,
-                        provider.Kind, provider.ApiVersion));
+                        provider.Kind, provider.ApiVersion, tokenizer));
                 }
             }
         }

@@ -61,4 +61,11 @@ public sealed class ModelOptions
     /// when several providers offer the same public model.
     /// </summary>
     public int Weight { get; set; } = 1;
+
+    /// <summary>
+    /// The deployment's tokenizer, when known: <c>o200k_base</c> (GPT-4o, GPT-4.1, o-series) or <c>cl100k_base</c> (GPT-4,
+    /// GPT-3.5-turbo, text-embedding-3). Prompts are then reserved at their exact token count (plus OpenAI's
+    /// per-message overhead) instead of their byte length, if every deployment the model may reach has one.
+    /// </summary>
+    public string? Tokenizer { get; set; }
 }

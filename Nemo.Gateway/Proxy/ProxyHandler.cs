@@ -171,9 +171,11 @@ internal sealed class ProxyHandler(
                 }
                 if (verdict.Redacted is { } redacted)
                 {
-                    // Masks may be longer than what they replace: the prompt bound grows with the body.
+                    // Masks may be longer than what they replace: the prompt bound grows with the body (an exact
+                    // bound is counted again: a shorter mask may still make more tokens).
                     long grown = Math.Max(0, redacted.Length - request.UpstreamBody.Length);
-                    request = request with { UpstreamBody = redacted, PromptTokensUpper = request.PromptTokensUpper + grown };
+                    long bound = inspector.RecountPrompt(endpoint, redacted, catalog, model.Name, request.Fallbacks) ?? request.PromptTokensUpper + grown;
+                    request = request with { UpstreamBody = redacted, PromptTokensUpper = bound };
                 }
                 if (GuardrailEvaluator.AnyFor(policies.Guardrails, GuardrailStage.Output, key.TeamId, key.KeyId))
                     outputRules = policies.Guardrails;

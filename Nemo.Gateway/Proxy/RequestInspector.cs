@@ -9,7 +9,8 @@ namespace Nemo.Gateway.Proxy;
 /// <summary>
 /// Validates an LLM request body and computes the upper bounds of docs/ARCHITECTURE.md ("Money"):
 /// prompt tokens ≤ UTF-8 bytes of the whole body (+ per-message and per-image allowances) — a byte-level
-/// tokenizer never makes more tokens than bytes, and the JSON body holds every prompt byte; output
+/// tokenizer never makes more tokens than bytes, and the JSON body holds every prompt byte — or, when every
+/// deployment the model may reach has a known tokenizer, its exact token count (<see cref="PromptTokenBound"/>); output
 /// tokens ≤ the request's max_tokens/max_completion_tokens (× n), or else the model's cap, which is then
 /// written into the upstream request so the provider can't exceed it. Parses once (JsonDocument) and
 /// rewrites only when a field must be added, keeping every field it does not own. A body with a
@@ -88,6 +89,9 @@ internal sealed class RequestInspector(GatewayOptions options)
                 }
             }
 
+            // With every reachable deployment's tokenizer known, the prompt is bounded by its exact count
+            // (PromptTokenBound, docs/decisions/0024-exact-prompt-bounds.md); else by its bytes.
+            IReadOnlyList<PromptEncoding>? encodings = catalog.PromptEncodings(modelName, fallbacks);
             long promptUpper = body.Length + FixedTokens;
             long outputUpper;
             string? outputFieldToSet = null;
@@ -96,7 +100,7 @@ internal sealed class RequestInspector(GatewayOptions options)
                 case LlmEndpoint.ChatCompletions:
                     if (!TryChat(root, out long messageAllowance, out error))
                         return false;
-                    promptUpper += messageAllowance;
+                    promptUpper = encodings is null ? promptUpper + messageAllowance : PromptTokenBound.Chat(root, encodings, options.ImageTokenAllowance);
                     if (!TryOutputLimit(root, "max_completion_tokens", out long? maxCompletion, out error) || !TryOutputLimit(root, "max_tokens", out long? maxTokens, out error))
                         return false;
                     if (!TryChoices(root, "n", out long n, out error))
@@ -117,6 +121,8 @@ internal sealed class RequestInspector(GatewayOptions options)
                     // The legacy endpoint's own default is 16 tokens; a prompt array multiplies the choices.
                     long prompts = prompt.ValueKind == JsonValueKind.Array ? Math.Max(1, prompt.GetArrayLength()) : 1;
                     outputUpper = (legacyMax ?? 16) * Math.Max(choices, bestOf) * prompts;
+                    if (encodings is not null)
+                        promptUpper = PromptTokenBound.Completion(root, encodings);
                     break;
                 default:
                     if (!root.TryGetProperty("input", out JsonElement input) || input.ValueKind is not (JsonValueKind.String or JsonValueKind.Array)
@@ -126,6 +132,8 @@ internal sealed class RequestInspector(GatewayOptions options)
                         return false;
                     }
                     outputUpper = 0;
+                    if (encodings is not null)
+                        promptUpper = PromptTokenBound.Embedding(root, encodings);
                     break;
             }
 
@@ -139,7 +147,7 @@ internal sealed class RequestInspector(GatewayOptions options)
             ReadOnlyMemory<byte> upstreamBody = outputFieldToSet is null && !addUsageOption && !sentModels
                 ? body
                 : Rewrite(root, outputFieldToSet, model.OutputCap, addUsageOption);
-            long estimate = (body.Length + 3) / 4 + outputUpper;
+            long estimate = (encodings is null ? (body.Length + 3) / 4 : promptUpper) + outputUpper;
             request = new InspectedRequest(modelName, stream, clientWantsUsage, promptUpper, outputUpper, estimate, customer, upstreamBody, fallbacks);
             error = default;
             return true;
@@ -213,6 +221,24 @@ internal sealed class RequestInspector(GatewayOptions options)
         }
         fallbacks = [.. list];
         return true;
+    }
+
+    /// <summary>
+    /// The prompt bound of a body Nemo changed after inspecting it (a guardrail's masks), when the model's prompts are
+    /// counted exactly; null when they are bounded by bytes. A mask may make more tokens than the text it replaced
+    /// even when it has fewer bytes, so the exact bound is counted again.
+    /// </summary>
+    public long? RecountPrompt(LlmEndpoint endpoint, ReadOnlyMemory<byte> body, ModelCatalog catalog, string model, IReadOnlyList<string>? requestFallbacks)
+    {
+        if (catalog.PromptEncodings(model, requestFallbacks) is not { } encodings)
+            return null;
+        using JsonDocument document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 128 });
+        return endpoint switch
+        {
+            LlmEndpoint.ChatCompletions => PromptTokenBound.Chat(document.RootElement, encodings, options.ImageTokenAllowance),
+            LlmEndpoint.Completions => PromptTokenBound.Completion(document.RootElement, encodings),
+            _ => PromptTokenBound.Embedding(document.RootElement, encodings),
+        };
     }
 
     private bool TryChat(JsonElement root, out long allowance, out OpenAIError error)
@@ -375,7 +401,10 @@ internal sealed class RequestInspector(GatewayOptions options)
                     wroteStreamOptions = true;
                     continue;
                 }
-                property.WriteTo(writer);
+                // Copied byte for byte: JsonProperty.WriteTo refuses a lone surrogate escape ("\ud800") in a message,
+                // which the provider accepts (and Nemo counts by its bytes).
+                writer.WritePropertyName(property.Name);
+                writer.WriteRawValue(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(property.Value), skipInputValidation: true);
             }
             if (outputField is not null)
                 writer.WriteNumber(outputField, outputCap);

@@ -43,6 +43,12 @@ public sealed class FakeUpstreamOptions
     /// <summary>When set, /v1 requests need <c>Authorization: Bearer {RequiredApiKey}</c>, else 401.</summary>
     public string? RequiredApiKey { get; set; }
 
+    /// <summary>
+    /// How chat prompt tokens are counted: null (default) for ceil(UTF-8 bytes / 4) + 3 per message, or a tiktoken
+    /// encoding, <c>o200k_base</c> or <c>cl100k_base</c>, to count like a real OpenAI model (<see cref="OpenAITokenAccounting"/>).
+    /// </summary>
+    public string? PromptTokenizer { get; set; }
+
     /// <summary>Model ids listed by GET /v1/models.</summary>
     public IReadOnlyList<string> Models { get; set; } = DefaultModels;
 }

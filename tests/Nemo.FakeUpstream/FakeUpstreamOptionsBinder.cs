@@ -24,6 +24,12 @@ internal static class FakeUpstreamOptionsBinder
                 : throw Invalid(nameof(options.Mode), mode);
         }
 
+        var tokenizer = section[nameof(options.PromptTokenizer)];
+        if (!string.IsNullOrWhiteSpace(tokenizer) && tokenizer != FakeOverrides.BytesTokenizer)
+        {
+            options.PromptTokenizer = OpenAITokenAccounting.TryGet(tokenizer, out _) ? tokenizer : throw Invalid(nameof(options.PromptTokenizer), tokenizer);
+        }
+
         var key = section[nameof(options.RequiredApiKey)];
         options.RequiredApiKey = string.IsNullOrEmpty(key) ? null : key;
 

@@ -14,6 +14,7 @@ public static class FakeOverrides
     public const string ChunkDelayMsHeader = "x-fake-chunk-delay-ms";
     public const string CompletionTokensHeader = "x-fake-completion-tokens";
     public const string CutAfterChunksHeader = "x-fake-cut-after-chunks";
+    public const string PromptTokenizerHeader = "x-fake-prompt-tokenizer";
 
     /// <summary>Prefix of a <c>user</c> field that carries overrides.</summary>
     public const string UserPrefix = "fake:";
@@ -24,6 +25,10 @@ public static class FakeOverrides
     public const string CompletionTokensKey = "completion_tokens";
     public const string CutAfterKey = "cut_after";
     public const string UsageKey = "usage";
+    public const string PromptTokenizerKey = "prompt_tokenizer";
+
+    /// <summary>The <c>prompt_tokenizer</c> value of the default count, ceil(bytes / 4) + 3 per message.</summary>
+    public const string BytesTokenizer = "bytes";
 
     /// <summary>Builds a <c>user</c> value such as "fake:mode=cut;cut_after=2".</summary>
     public static string User(
@@ -32,7 +37,8 @@ public static class FakeOverrides
         int? chunkDelayMs = null,
         int? completionTokens = null,
         int? cutAfter = null,
-        string? usage = null)
+        string? usage = null,
+        string? promptTokenizer = null)
     {
         var text = new StringBuilder(UserPrefix);
         Append(text, ModeKey, mode?.ToName());
@@ -41,6 +47,7 @@ public static class FakeOverrides
         Append(text, CompletionTokensKey, completionTokens?.ToString(CultureInfo.InvariantCulture));
         Append(text, CutAfterKey, cutAfter?.ToString(CultureInfo.InvariantCulture));
         Append(text, UsageKey, usage);
+        Append(text, PromptTokenizerKey, promptTokenizer);
         return text.ToString();
     }
 

@@ -42,6 +42,7 @@ internal static class FakeSettingsResolver
                 FakeOverrides.CompletionTokensKey => settings with { CompletionTokens = ParseCount(value, "user", key) },
                 FakeOverrides.CutAfterKey => settings with { CutAfterChunks = ParseCount(value, "user", key) },
                 FakeOverrides.UsageKey => settings with { UsageLiteral = value },
+                FakeOverrides.PromptTokenizerKey => settings with { PromptTokenizer = ParseTokenizer(value, "user") },
                 _ => throw new FakeRequestException($"Unknown fake override '{key}' in 'user'.", "user"),
             };
         }
@@ -76,8 +77,18 @@ internal static class FakeSettingsResolver
             settings = settings with { CutAfterChunks = ParseCount(cut, FakeOverrides.CutAfterChunksHeader) };
         }
 
+        if (Header(headers, FakeOverrides.PromptTokenizerHeader) is { } tokenizer)
+        {
+            settings = settings with { PromptTokenizer = ParseTokenizer(tokenizer, FakeOverrides.PromptTokenizerHeader) };
+        }
+
         return settings;
     }
+
+    private static string? ParseTokenizer(string value, string source) =>
+        value == FakeOverrides.BytesTokenizer ? null
+        : OpenAITokenAccounting.TryGet(value, out _) ? value
+        : throw new FakeRequestException($"Invalid prompt tokenizer '{value}' in {source}: expected bytes, o200k_base or cl100k_base.", source);
 
     private static string? Header(IHeaderDictionary headers, string name) =>
         headers.TryGetValue(name, out var values) && values.Count > 0 && !string.IsNullOrWhiteSpace(values[0])

@@ -21,6 +21,14 @@ internal sealed class ChatCompletionRequest
     /// <summary>Sum over messages of ceil(text bytes / 4) + 3, at least 1.</summary>
     public int PromptTokens { get; private set; }
 
+    /// <summary>The messages and tool definitions as sent, for <see cref="OpenAITokenAccounting"/>.</summary>
+    private JsonElement _messages;
+    private JsonElement? _tools;
+
+    /// <summary>The prompt tokens under the request's settings: <see cref="PromptTokens"/>, or a real model's count.</summary>
+    public int PromptTokensFor(FakeRequestSettings settings) =>
+        OpenAITokenAccounting.TryGet(settings.PromptTokenizer, out var accounting) ? accounting.CountChat(_messages, _tools) : PromptTokens;
+
     public static ChatCompletionRequest Parse(ref Utf8JsonReader reader)
     {
         var request = new ChatCompletionRequest();
@@ -40,6 +48,8 @@ internal sealed class ChatCompletionRequest
             else if (reader.ValueTextEquals("messages"u8))
             {
                 reader.Read();
+                var copy = reader;
+                request._messages = JsonElement.ParseValue(ref copy);
                 messages = ReadMessages(ref reader, out promptTokens, out var lastUser);
                 request.LastUserText = lastUser;
             }
@@ -67,6 +77,11 @@ internal sealed class ChatCompletionRequest
             {
                 // OpenAI refuses arguments it doesn't know; models is OpenRouter's (a gateway must not forward it).
                 throw new FakeRequestException("Unrecognized request argument supplied: models", "models");
+            }
+            else if (reader.ValueTextEquals("tools"u8) || reader.ValueTextEquals("functions"u8))
+            {
+                reader.Read();
+                request._tools = JsonElement.ParseValue(ref reader);
             }
             else if (reader.ValueTextEquals("user"u8))
             {
@@ -162,7 +177,7 @@ internal sealed class ChatCompletionRequest
             else if (reader.TokenType == JsonTokenType.String)
             {
                 bytes += JsonFields.Utf8Length(ref reader);
-                text.Append(reader.GetString());
+                text.Append(ReadText(ref reader));
             }
             else if (reader.TokenType == JsonTokenType.StartArray)
             {
@@ -201,7 +216,7 @@ internal sealed class ChatCompletionRequest
                 if (isText && reader.TokenType == JsonTokenType.String)
                 {
                     bytes += JsonFields.Utf8Length(ref reader);
-                    text.Append(reader.GetString());
+                    text.Append(ReadText(ref reader));
                 }
                 else
                 {
@@ -211,5 +226,19 @@ internal sealed class ChatCompletionRequest
         }
 
         return bytes;
+    }
+
+    /// <summary>A string's text; one with a lone surrogate escape (which System.Text.Json refuses) reads as U+FFFD there.</summary>
+    private static string ReadText(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            return reader.GetString() ?? "";
+        }
+        catch (InvalidOperationException)
+        {
+            var copy = reader;
+            return OpenAITokenAccounting.Unescape(JsonElement.ParseValue(ref copy));
+        }
     }
 }

@@ -23,12 +23,12 @@ internal sealed class ChatCompletionsEndpoint(FakeUpstreamOptions options, FakeU
         {
             var includeUsage = request.IncludeUsage && withUsage;
             var format = new ChatChunkFormat(request.Model, includeUsage, usageLiteral);
-            await TokenStreamer.StreamAsync(context, settings, format, plan, request.PromptTokens, includeUsage);
+            await TokenStreamer.StreamAsync(context, settings, format, plan, request.PromptTokensFor(settings), includeUsage);
             return;
         }
 
         // The echo model answers the last user message verbatim (what a guardrail let through or masked).
         var echo = request.Model == FakeUpstreamOptions.EchoModel ? request.LastUserText : null;
-        await SendAsync(context, settings, ChatCompletionJson.Write(request.Model, plan, request.PromptTokens, withUsage, usageLiteral, echo));
+        await SendAsync(context, settings, ChatCompletionJson.Write(request.Model, plan, request.PromptTokensFor(settings), withUsage, usageLiteral, echo));
     }
 }
