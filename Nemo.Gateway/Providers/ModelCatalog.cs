@@ -126,6 +126,9 @@ internal sealed class ModelCatalog
                     errors.Add($"{where}:Weight must be between 1 and 1000 (currently {model.Weight}).");
                 if (model.UpstreamModel is { } upstream && (upstream.Length is 0 or > 256 || upstream.Any(char.IsControl)))
                     errors.Add($"{where}:UpstreamModel must be the provider's model name, 1 to 256 characters (currently '{upstream}').");
+                if (provider.Kind == ProviderKind.Gemini && (model.UpstreamModel ?? modelName) is var geminiModel
+                    && (geminiModel.StartsWith("models/", StringComparison.Ordinal) || geminiModel.Contains(':') || geminiModel.Contains('/')))
+                    errors.Add($"{where}:UpstreamModel must be Gemini's model id without 'models/' or a method, e.g. gemini-2.5-flash, for a provider of Kind gemini (currently '{geminiModel}').");
                 if (inputOk && outputOk)
                 {
                     if (!deployments.TryGetValue(modelName, out List<CatalogModel>? list))
