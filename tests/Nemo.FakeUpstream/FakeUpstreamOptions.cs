@@ -49,7 +49,10 @@ public sealed class FakeUpstreamOptions
     /// <summary>Gemini answers: the prompt tokens reported as cached (<c>cachedContentTokenCount</c>, part of <c>promptTokenCount</c>; at most the prompt).</summary>
     public int GeminiCachedTokens { get; set; }
 
-    /// <summary>Gemini answers: the thinking tokens reported (<c>thoughtsTokenCount</c>, billed as output beside <c>candidatesTokenCount</c>).</summary>
+    /// <summary>
+    /// Gemini answers: the thinking tokens reported (<c>thoughtsTokenCount</c>, billed as output beside
+    /// <c>candidatesTokenCount</c>). As with Gemini they count against maxOutputTokens: the text gets what they leave.
+    /// </summary>
     public int GeminiThoughtsTokens { get; set; }
 
     /// <summary>Model ids listed by GET /v1/models.</summary>

@@ -11,8 +11,8 @@ namespace Nemo.FakeUpstream;
 /// array, as Gemini sends). The key is read from <c>x-goog-api-key</c>: without one the answer is 403
 /// PERMISSION_DENIED, with a wrong one 400 INVALID_ARGUMENT / API_KEY_INVALID, as Gemini answers.
 /// The answer is lorem ipsum text (<see cref="FakeUpstreamOptions.CompletionTokens"/>, limited by
-/// maxOutputTokens, then finishReason MAX_TOKENS) or a function call (see <see cref="GeminiRequest"/>),
-/// counted as 5 tokens. The modes apply: error500, error429, error401/403, hang, cut, end_early, stall, no_usage.
+/// maxOutputTokens less the thinking tokens, then finishReason MAX_TOKENS) or a function call (see
+/// <see cref="GeminiRequest"/>), counted as 5 tokens. The modes apply: error500, error429, error401/403, hang, cut, end_early, stall, no_usage.
 /// </summary>
 internal sealed class GeminiEndpoint(FakeUpstreamOptions options, FakeUpstreamStats stats, CancellationToken stopping)
 {
@@ -110,11 +110,15 @@ internal sealed class GeminiEndpoint(FakeUpstreamOptions options, FakeUpstreamSt
                 return;
         }
 
-        var plan = request.FunctionToCall is null ? GenerationPlan.Create(settings.CompletionTokens, request.MaxOutputTokens) : new GenerationPlan(FunctionCallTokens, "stop");
+        // As with Gemini, thinking counts against maxOutputTokens: it comes first, the text gets the rest.
+        int thoughts = Math.Min(options.GeminiThoughtsTokens, request.MaxOutputTokens ?? int.MaxValue);
+        var plan = request.FunctionToCall is null
+            ? GenerationPlan.Create(settings.CompletionTokens, request.MaxOutputTokens - thoughts)
+            : new GenerationPlan(FunctionCallTokens, "stop");
         string finishReason = plan.FinishReason == "length" ? "MAX_TOKENS" : "STOP";
         int cached = Math.Min(options.GeminiCachedTokens, request.PromptTokens);
         bool withUsage = settings.Mode != FakeMode.NoUsage;
-        GeminiUsage? Usage(int candidates) => withUsage ? new GeminiUsage(request.PromptTokens, candidates, cached, options.GeminiThoughtsTokens) : null;
+        GeminiUsage? Usage(int candidates) => withUsage ? new GeminiUsage(request.PromptTokens, candidates, cached, thoughts) : null;
         string responseId = ResponseIds.Next("gemini-");
 
         if (method == "streamGenerateContent")

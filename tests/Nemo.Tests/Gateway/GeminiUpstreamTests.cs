@@ -104,7 +104,7 @@ public sealed class GeminiUpstreamTests : IAsyncLifetime
         int updates = 0;
 
         await foreach (StreamingChatCompletionUpdate update in Chat(tenant).CompleteChatStreamingAsync([new UserChatMessage("Count")],
-            new ChatCompletionOptions { MaxOutputTokenCount = 5 }))
+            new ChatCompletionOptions { MaxOutputTokenCount = 12 }))
         {
             updates++;
             foreach (ChatMessageContentPart part in update.ContentUpdate)
@@ -114,10 +114,10 @@ public sealed class GeminiUpstreamTests : IAsyncLifetime
         }
 
         Assert.Equal("lorem ipsum dolor sit amet ", text.ToString());
-        Assert.Equal(ChatFinishReason.Length, finish); // MAX_TOKENS
+        Assert.Equal(ChatFinishReason.Length, finish); // MAX_TOKENS: 7 thinking tokens and 5 of text fill the 12
         Assert.True(updates >= 7, $"{updates} updates"); // role, 5 tokens, finish, usage
         Assert.NotNull(usage);
-        // "Count": ceil(5/4)+3 = 5 prompt tokens; 5 text + 7 thinking tokens out.
+        // "Count": ceil(5/4)+3 = 5 prompt tokens; 5 text + 7 thinking tokens out (within the limit, so not capped).
         Assert.Equal((5, 12, 7), (usage.InputTokenCount, usage.OutputTokenCount, usage.OutputTokenDetails.ReasoningTokenCount));
         Usage billed = Assert.Single(await UsageAsync(tenant));
         Assert.Equal((5L, 12L, Price.Cost(5, 12), 0), (billed.Prompt, billed.Completion, billed.Cost, billed.Flags));
