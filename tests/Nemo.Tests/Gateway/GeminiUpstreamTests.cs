@@ -50,6 +50,12 @@ public sealed class GeminiUpstreamTests : IAsyncLifetime
             settings[$"Nemo:Providers:{name}:Models:{model}:OutputPerMillion"] = "0.40";
             settings[$"Nemo:Providers:{name}:Models:{model}:OutputCap"] = "1000";
         }
+        // gemini-badkey: the healthy provider, called with a key it doesn't know.
+        settings["Nemo:Providers:gemini-badkey:Kind"] = "gemini";
+        settings["Nemo:Providers:gemini-badkey:BaseUrl"] = _providers[0].Urls.First() + "/v1beta";
+        settings["Nemo:Providers:gemini-badkey:ApiKey"] = "AIza-not-the-key";
+        settings["Nemo:Providers:gemini-badkey:Models:gemini-badkey:InputPerMillion"] = "0.10";
+        settings["Nemo:Providers:gemini-badkey:Models:gemini-badkey:OutputPerMillion"] = "0.40";
         _host = await NemoTestHost.StartAsync(_database.ConnectionString, settings);
     }
 
@@ -198,6 +204,23 @@ public sealed class GeminiUpstreamTests : IAsyncLifetime
         Assert.Equal(502, error.Status);
         Assert.Contains("upstream_error", error.GetRawResponse()!.Content.ToString());
         Assert.Equal(before + 1, Stats(1).GetRequests(FakeRoute.GeminiGenerateContent));
+        Assert.Empty(await UsageAsync(tenant));
+    }
+
+    [Fact]
+    public async Task ProviderRefusingNemosKey_IsNotBlamedOnTheClient_NothingBilled()
+    {
+        Tenant tenant = await Tenant.CreateAsync(_host.Client, credits: 1m);
+
+        ClientResultException error = await Assert.ThrowsAsync<ClientResultException>(() => Chat(tenant, "gemini-badkey").CompleteChatAsync([new UserChatMessage("Hi")]));
+
+        // Gemini answers a bad key 400 API_KEY_INVALID; the status stays, the message and code say whose key it was.
+        Assert.Equal(400, error.Status);
+        using JsonDocument body = JsonDocument.Parse(error.GetRawResponse()!.Content);
+        JsonElement e = body.RootElement.GetProperty("error");
+        Assert.Equal("upstream_auth_failed", e.GetProperty("code").GetString());
+        Assert.Contains("refused Nemo's credentials", e.GetProperty("message").GetString());
+        Assert.Equal("AIza-not-the-key", Gemini.LastGeminiApiKey);
         Assert.Empty(await UsageAsync(tenant));
     }
 

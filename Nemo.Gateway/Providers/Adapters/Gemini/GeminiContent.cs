@@ -137,6 +137,12 @@ internal sealed class GeminiContent : HttpContent
             }
             return chunks.Translate(data.Span, output);
         }
+
+        public override async ValueTask DisposeAsync()
+        {
+            await _events.CompleteAsync(); // returns its buffers; the upstream stream is disposed by the base
+            await base.DisposeAsync();
+        }
     }
 
     /// <summary>
