@@ -155,6 +155,9 @@ internal sealed class ModelCatalog
                 Proxy.PromptEncoding? tokenizer = null;
                 if (model.Tokenizer is { } tokenizerName && !Proxy.PromptEncoding.TryGet(tokenizerName, out tokenizer))
                     errors.Add($"{where}:Tokenizer must be o200k_base or cl100k_base, or left out when the model's tokenizer is unknown (currently '{tokenizerName}').");
+                if (provider.Kind == ProviderKind.Gemini && (model.UpstreamModel ?? modelName) is var geminiModel
+                    && (geminiModel.StartsWith("models/", StringComparison.Ordinal) || geminiModel.Contains(':') || geminiModel.Contains('/')))
+                    errors.Add($"{where}:UpstreamModel must be Gemini's model id without 'models/' or a method, e.g. gemini-2.5-flash, for a provider of Kind gemini (currently '{geminiModel}').");
                 if (inputOk && outputOk)
                 {
                     if (!deployments.TryGetValue(modelName, out List<CatalogModel>? list))

@@ -8,4 +8,10 @@ public enum ProviderKind
 
     /// <summary>Azure OpenAI: <c>{BaseUrl}/openai/deployments/{deployment}/chat/completions?api-version=…</c>, an <c>api-key</c> header.</summary>
     Azure,
+
+    /// <summary>
+    /// Google Gemini's native API: <c>{BaseUrl}/models/{model}:generateContent</c> (or
+    /// <c>:streamGenerateContent?alt=sse</c>), an <c>x-goog-api-key</c> header; bodies translated both ways.
+    /// </summary>
+    Gemini,
 }

@@ -65,6 +65,10 @@ public static class FakeUpstreamApp
         app.MapGet(FakeRoutePaths.Models + "/{**id}", (RequestDelegate)models.HandleAsync);
         app.Map("/v1/{**rest}", (RequestDelegate)new UnknownRouteEndpoint(options, stats, stopping).HandleAsync);
 
+        // Gemini's native API. "{target}" is one whole segment, e.g. "gemini-2.0-flash:generateContent": a
+        // template "{model}:generateContent" would read the colon as a route constraint's separator.
+        app.MapPost(GeminiEndpoint.Route, (RequestDelegate)new GeminiEndpoint(options, stats, stopping).HandleAsync);
+
         app.MapGet(StatsEndpoint.Path, (RequestDelegate)(context => StatsEndpoint.GetAsync(context, stats)));
         app.MapPost(StatsEndpoint.ResetPath, (RequestDelegate)(context => StatsEndpoint.ResetAsync(context, stats)));
     }

@@ -40,7 +40,10 @@ public sealed class FakeUpstreamOptions
     /// <summary>In <see cref="FakeMode.Cut"/>, content chunks sent before the connection is aborted.</summary>
     public int CutAfterChunks { get; set; } = 3;
 
-    /// <summary>When set, /v1 requests need <c>Authorization: Bearer {RequiredApiKey}</c>, else 401.</summary>
+    /// <summary>
+    /// When set, /v1 requests need <c>Authorization: Bearer {RequiredApiKey}</c>, else 401; Gemini requests
+    /// need <c>x-goog-api-key: {RequiredApiKey}</c>, else 403 (no key) or 400 API_KEY_INVALID, as Gemini answers.
+    /// </summary>
     public string? RequiredApiKey { get; set; }
 
     /// <summary>
@@ -48,6 +51,14 @@ public sealed class FakeUpstreamOptions
     /// encoding, <c>o200k_base</c> or <c>cl100k_base</c>, to count like a real OpenAI model (<see cref="OpenAITokenAccounting"/>).
     /// </summary>
     public string? PromptTokenizer { get; set; }
+    /// <summary>Gemini answers: the prompt tokens reported as cached (<c>cachedContentTokenCount</c>, part of <c>promptTokenCount</c>; at most the prompt).</summary>
+    public int GeminiCachedTokens { get; set; }
+
+    /// <summary>
+    /// Gemini answers: the thinking tokens reported (<c>thoughtsTokenCount</c>, billed as output beside
+    /// <c>candidatesTokenCount</c>). As with Gemini they count against maxOutputTokens: the text gets what they leave.
+    /// </summary>
+    public int GeminiThoughtsTokens { get; set; }
 
     /// <summary>Model ids listed by GET /v1/models.</summary>
     public IReadOnlyList<string> Models { get; set; } = DefaultModels;

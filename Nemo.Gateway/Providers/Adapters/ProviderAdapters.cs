@@ -5,10 +5,12 @@ internal static class ProviderAdapters
 {
     private static readonly OpenAIAdapter OpenAI = new();
     private static readonly AzureOpenAIAdapter Azure = new();
+    private static readonly GeminiAdapter Gemini = new(TimeProvider.System);
 
     public static IProviderAdapter For(ProviderKind kind) => kind switch
     {
         ProviderKind.Azure => Azure,
+        ProviderKind.Gemini => Gemini,
         _ => OpenAI,
     };
 }

@@ -17,4 +17,7 @@ public enum FakeRoute
 
     /// <summary>Any other /v1 path (answered 404).</summary>
     Other,
+
+    /// <summary>POST /v1beta/models/{model}:generateContent and :streamGenerateContent (Gemini's API)</summary>
+    GeminiGenerateContent,
 }

@@ -8,6 +8,8 @@ public static class FakeRoutePaths
     public const string Embeddings = "/v1/embeddings";
     public const string Models = "/v1/models";
     public const string Other = "other";
+    public const string GeminiModels = "/v1beta/models";
+    public const string GeminiGenerateContent = GeminiModels + "/{model}:generateContent";
 
     /// <summary>The path (or "other") of a route.</summary>
     public static string Of(FakeRoute route) => route switch
@@ -16,6 +18,7 @@ public static class FakeRoutePaths
         FakeRoute.Completions => Completions,
         FakeRoute.Embeddings => Embeddings,
         FakeRoute.Models => Models,
+        FakeRoute.GeminiGenerateContent => GeminiGenerateContent,
         _ => Other,
     };
 }

@@ -67,6 +67,27 @@ public sealed class FakeUpstreamStats
 
     internal void RecordAzure(string deployment, string version) => Volatile.Write(ref _lastAzure, deployment + "@" + version);
 
+    private string? _lastGeminiApiKey;
+    private string? _lastGeminiTarget;
+    private string? _lastGeminiRequest;
+
+    /// <summary>The <c>x-goog-api-key</c> header of the last Gemini request; null if it had none.</summary>
+    public string? LastGeminiApiKey => Volatile.Read(ref _lastGeminiApiKey);
+
+    /// <summary>The path and query of the last Gemini request, e.g. "/v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse".</summary>
+    public string? LastGeminiTarget => Volatile.Read(ref _lastGeminiTarget);
+
+    /// <summary>The body of the last Gemini request, as received (so a test can check a translation).</summary>
+    public string? LastGeminiRequest => Volatile.Read(ref _lastGeminiRequest);
+
+    internal void RecordGemini(string? apiKey, string target)
+    {
+        Volatile.Write(ref _lastGeminiApiKey, apiKey);
+        Volatile.Write(ref _lastGeminiTarget, target);
+    }
+
+    internal void RecordGeminiRequest(string body) => Volatile.Write(ref _lastGeminiRequest, body);
+
     /// <summary>Requests received on a route.</summary>
     public long GetRequests(FakeRoute route) => Volatile.Read(ref _byRoute[(int)route]);
 
@@ -94,6 +115,9 @@ public sealed class FakeUpstreamStats
         Volatile.Write(ref _unauthorized, 0);
         Volatile.Write(ref _lastAuthorization, null);
         Volatile.Write(ref _lastModel, null);
+        Volatile.Write(ref _lastGeminiApiKey, null);
+        Volatile.Write(ref _lastGeminiTarget, null);
+        Volatile.Write(ref _lastGeminiRequest, null);
     }
 
     internal void RecordRequest(FakeRoute route, string? authorization)
