@@ -8,4 +8,7 @@ public enum ProviderKind
 
     /// <summary>Azure OpenAI: <c>{BaseUrl}/openai/deployments/{deployment}/chat/completions?api-version=…</c>, an <c>api-key</c> header.</summary>
     Azure,
+
+    /// <summary>Anthropic's Messages API: <c>{BaseUrl}/messages</c>, <c>x-api-key</c> and <c>anthropic-version</c> headers; chat completions only.</summary>
+    Anthropic,
 }

@@ -43,6 +43,12 @@ public sealed class FakeUpstreamOptions
     /// <summary>When set, /v1 requests need <c>Authorization: Bearer {RequiredApiKey}</c>, else 401.</summary>
     public string? RequiredApiKey { get; set; }
 
+    /// <summary>The fake Anthropic's <c>cache_read_input_tokens</c> (reported beside, not inside, input_tokens, as Anthropic does).</summary>
+    public int CacheReadTokens { get; set; }
+
+    /// <summary>The fake Anthropic's <c>cache_creation_input_tokens</c>.</summary>
+    public int CacheWriteTokens { get; set; }
+
     /// <summary>Model ids listed by GET /v1/models.</summary>
     public IReadOnlyList<string> Models { get; set; } = DefaultModels;
 }

@@ -15,6 +15,8 @@ internal static class FakeUpstreamOptionsBinder
         options.CompletionTokens = ReadInt(section, nameof(options.CompletionTokens), options.CompletionTokens, 0);
         options.EmbeddingDimensions = ReadInt(section, nameof(options.EmbeddingDimensions), options.EmbeddingDimensions, 1);
         options.CutAfterChunks = ReadInt(section, nameof(options.CutAfterChunks), options.CutAfterChunks, 0);
+        options.CacheReadTokens = ReadInt(section, nameof(options.CacheReadTokens), options.CacheReadTokens, 0);
+        options.CacheWriteTokens = ReadInt(section, nameof(options.CacheWriteTokens), options.CacheWriteTokens, 0);
 
         var mode = section[nameof(options.Mode)];
         if (!string.IsNullOrWhiteSpace(mode))

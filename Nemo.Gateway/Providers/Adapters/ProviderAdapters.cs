@@ -5,10 +5,12 @@ internal static class ProviderAdapters
 {
     private static readonly OpenAIAdapter OpenAI = new();
     private static readonly AzureOpenAIAdapter Azure = new();
+    private static readonly AnthropicAdapter AnthropicApi = new(TimeProvider.System);
 
     public static IProviderAdapter For(ProviderKind kind) => kind switch
     {
         ProviderKind.Azure => Azure,
+        ProviderKind.Anthropic => AnthropicApi,
         _ => OpenAI,
     };
 }

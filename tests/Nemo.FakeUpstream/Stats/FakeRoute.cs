@@ -17,4 +17,7 @@ public enum FakeRoute
 
     /// <summary>Any other /v1 path (answered 404).</summary>
     Other,
+
+    /// <summary>POST /v1/messages (the fake Anthropic).</summary>
+    Messages,
 }

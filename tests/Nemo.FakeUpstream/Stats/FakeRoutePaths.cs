@@ -7,6 +7,7 @@ public static class FakeRoutePaths
     public const string Completions = "/v1/completions";
     public const string Embeddings = "/v1/embeddings";
     public const string Models = "/v1/models";
+    public const string Messages = "/v1/messages";
     public const string Other = "other";
 
     /// <summary>The path (or "other") of a route.</summary>
@@ -16,6 +17,7 @@ public static class FakeRoutePaths
         FakeRoute.Completions => Completions,
         FakeRoute.Embeddings => Embeddings,
         FakeRoute.Models => Models,
+        FakeRoute.Messages => Messages,
         _ => Other,
     };
 }
