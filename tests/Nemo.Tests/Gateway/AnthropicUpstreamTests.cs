@@ -25,7 +25,7 @@ namespace Nemo.Tests.Gateway;
 /// the provider is called; and the official Anthropic SDK works through Nemo's /v1/messages on top
 /// (translated twice).
 /// </summary>
-public sealed class AnthropicUpstreamTests : IAsyncLifetime
+public sealed class AnthropicUpstreamTests(AnthropicUpstreamTests.Fixture fixture) : IClassFixture<AnthropicUpstreamTests.Fixture>
 {
     private const string Model = "claude-fast";
     private const string ProviderKey = "sk-ant-test-key";
@@ -35,40 +35,55 @@ public sealed class AnthropicUpstreamTests : IAsyncLifetime
 
     private static readonly ModelPrice Price = new(3_000_000_000, 15_000_000_000);
 
-    private readonly TestDatabase _database = new();
-    private readonly FakeUpstreamOptions _anthropicOptions = new() { RequiredApiKey = ProviderKey };
-    private WebApplication _anthropic = null!;
-    private NemoTestHost _host = null!;
-
-    public async ValueTask InitializeAsync()
+    /// <summary>One gateway whose model claude-fast is served by the fake Anthropic; each test has its own tenant.</summary>
+    public sealed class Fixture : IAsyncLifetime
     {
-        await _database.InitializeAsync();
-        _anthropic = FakeUpstreamApp.Build(["--urls", "http://127.0.0.1:0"], _anthropicOptions);
-        await _anthropic.StartAsync();
-        _host = await NemoTestHost.StartAsync(_database.ConnectionString, new Dictionary<string, string?>
+        public TestDatabase Database { get; } = new();
+
+        public FakeUpstreamOptions AnthropicOptions { get; } = new() { RequiredApiKey = ProviderKey };
+
+        public WebApplication Anthropic { get; private set; } = null!;
+
+        public NemoTestHost Host { get; private set; } = null!;
+
+        public async ValueTask InitializeAsync()
         {
-            ["Nemo:Providers:anthropic:Kind"] = "anthropic",
-            ["Nemo:Providers:anthropic:BaseUrl"] = _anthropic.Urls.First() + "/v1",
-            ["Nemo:Providers:anthropic:ApiKey"] = ProviderKey,
-            [$"Nemo:Providers:anthropic:Models:{Model}:UpstreamModel"] = "claude-haiku-4-5",
-            [$"Nemo:Providers:anthropic:Models:{Model}:InputPerMillion"] = "3",
-            [$"Nemo:Providers:anthropic:Models:{Model}:OutputPerMillion"] = "15",
-            [$"Nemo:Providers:anthropic:Models:{Model}:OutputCap"] = "1000",
-        });
+            await Database.InitializeAsync();
+            Anthropic = FakeUpstreamApp.Build(["--urls", "http://127.0.0.1:0"], AnthropicOptions);
+            await Anthropic.StartAsync();
+            Host = await NemoTestHost.StartAsync(Database.ConnectionString, new Dictionary<string, string?>
+            {
+                ["Nemo:Providers:anthropic:Kind"] = "anthropic",
+                ["Nemo:Providers:anthropic:BaseUrl"] = Anthropic.Urls.First() + "/v1",
+                ["Nemo:Providers:anthropic:ApiKey"] = ProviderKey,
+                [$"Nemo:Providers:anthropic:Models:{Model}:UpstreamModel"] = "claude-haiku-4-5",
+                [$"Nemo:Providers:anthropic:Models:{Model}:InputPerMillion"] = "3",
+                [$"Nemo:Providers:anthropic:Models:{Model}:OutputPerMillion"] = "15",
+                [$"Nemo:Providers:anthropic:Models:{Model}:OutputCap"] = "1000",
+            });
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Host.DisposeAsync();
+            await Anthropic.DisposeAsync();
+            await Database.DisposeAsync();
+        }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _host.DisposeAsync();
-        await _anthropic.DisposeAsync();
-        await _database.DisposeAsync();
-    }
+    private TestDatabase Database => fixture.Database;
 
-    private FakeUpstreamStats Fake => (FakeUpstreamStats)_anthropic.Services.GetService(typeof(FakeUpstreamStats))!;
+    private NemoTestHost Host => fixture.Host;
+
+    private FakeUpstreamOptions AnthropicOptions => fixture.AnthropicOptions;
+
+    private WebApplication AnthropicApp => fixture.Anthropic;
+
+    private FakeUpstreamStats Fake => (FakeUpstreamStats)AnthropicApp.Services.GetService(typeof(FakeUpstreamStats))!;
 
     private ChatClient Chat(Tenant tenant) => new OpenAIClient(new ApiKeyCredential(tenant.ApiKey), new OpenAIClientOptions
     {
-        Endpoint = new Uri(_host.GatewayUrl + "/v1"),
+        Endpoint = new Uri(Host.GatewayUrl + "/v1"),
         RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
     }).GetChatClient(Model);
 
@@ -79,10 +94,10 @@ public sealed class AnthropicUpstreamTests : IAsyncLifetime
 
     private async Task<(long Events, long Prompt, long Completion, long Cost, int Flags)> UsageAsync(Tenant tenant)
     {
-        long events = await _database.ScalarAsync<long>("SELECT count(*) FROM nemo.usage_events WHERE organization_id = @org", ("org", tenant.OrganizationId));
+        long events = await Database.ScalarAsync<long>("SELECT count(*) FROM nemo.usage_events WHERE organization_id = @org", ("org", tenant.OrganizationId));
         if (events != 1)
             return (events, 0, 0, 0, 0);
-        string row = await _database.ScalarAsync<string>(
+        string row = await Database.ScalarAsync<string>(
             "SELECT concat_ws('|', prompt_tokens, completion_tokens, cost, flags) FROM nemo.usage_events WHERE organization_id = @org", ("org", tenant.OrganizationId));
         string[] f = row.Split('|');
         return (events, long.Parse(f[0]), long.Parse(f[1]), long.Parse(f[2]), int.Parse(f[3]));
@@ -91,7 +106,7 @@ public sealed class AnthropicUpstreamTests : IAsyncLifetime
     [Fact]
     public async Task Completion_ThroughTheOpenAISdk_IsBilledExactlyAtTheProvidersTokens()
     {
-        Tenant tenant = await Tenant.CreateAsync(_host.Client, credits: 1m);
+        Tenant tenant = await Tenant.CreateAsync(Host.Client, credits: 1m);
 
         ChatCompletion completion = await Chat(tenant).CompleteChatAsync(Hello);
 
@@ -111,9 +126,9 @@ public sealed class AnthropicUpstreamTests : IAsyncLifetime
     [Fact]
     public async Task CachedPromptTokens_AreCountedInThePrompt_AndReportedAsCached()
     {
-        Tenant tenant = await Tenant.CreateAsync(_host.Client, credits: 1m);
-        _anthropicOptions.CacheReadTokens = 7;
-        _anthropicOptions.CacheWriteTokens = 5;
+        Tenant tenant = await Tenant.CreateAsync(Host.Client, credits: 1m);
+        AnthropicOptions.CacheReadTokens = 7;
+        AnthropicOptions.CacheWriteTokens = 5;
         try
         {
             ChatCompletion completion = await Chat(tenant).CompleteChatAsync(Hello);
@@ -124,15 +139,15 @@ public sealed class AnthropicUpstreamTests : IAsyncLifetime
         }
         finally
         {
-            _anthropicOptions.CacheReadTokens = 0;
-            _anthropicOptions.CacheWriteTokens = 0;
+            AnthropicOptions.CacheReadTokens = 0;
+            AnthropicOptions.CacheWriteTokens = 0;
         }
     }
 
     [Fact]
     public async Task Stream_ThroughTheOpenAISdk_DeliversTextAndUsage_BilledExactly()
     {
-        Tenant tenant = await Tenant.CreateAsync(_host.Client, credits: 1m);
+        Tenant tenant = await Tenant.CreateAsync(Host.Client, credits: 1m);
         var text = new StringBuilder();
         ChatTokenUsage? usage = null;
         ChatFinishReason? finish = null;
@@ -156,7 +171,7 @@ public sealed class AnthropicUpstreamTests : IAsyncLifetime
     [Fact]
     public async Task ToolCall_RoundTrip_ThroughTheOpenAISdk()
     {
-        Tenant tenant = await Tenant.CreateAsync(_host.Client, credits: 1m);
+        Tenant tenant = await Tenant.CreateAsync(Host.Client, credits: 1m);
         var options = new ChatCompletionOptions { Tools = { Weather } };
         List<ChatMessage> messages = [new UserChatMessage("Weather in Oslo?")];
 
@@ -178,13 +193,13 @@ public sealed class AnthropicUpstreamTests : IAsyncLifetime
         JsonElement result = sent.RootElement.GetProperty("messages")[2].GetProperty("content")[0];
         Assert.Equal("tool_result", result.GetProperty("type").GetString());
         Assert.Equal(toolCall.Id, result.GetProperty("tool_use_id").GetString());
-        Assert.Equal(2, (await _database.ScalarAsync<long>("SELECT count(*) FROM nemo.usage_events WHERE organization_id = @org", ("org", tenant.OrganizationId))));
+        Assert.Equal(2, (await Database.ScalarAsync<long>("SELECT count(*) FROM nemo.usage_events WHERE organization_id = @org", ("org", tenant.OrganizationId))));
     }
 
     [Fact]
     public async Task ToolCall_Streamed_ArrivesAsIndexedFragments()
     {
-        Tenant tenant = await Tenant.CreateAsync(_host.Client, credits: 1m);
+        Tenant tenant = await Tenant.CreateAsync(Host.Client, credits: 1m);
         var arguments = new StringBuilder();
         string? id = null, name = null;
         ChatFinishReason? finish = null;
@@ -212,9 +227,9 @@ public sealed class AnthropicUpstreamTests : IAsyncLifetime
     [Fact]
     public async Task ProviderRefusal_400_IsPassedOn_WithItsMessage_NothingBilled()
     {
-        Tenant tenant = await Tenant.CreateAsync(_host.Client, credits: 1m);
+        Tenant tenant = await Tenant.CreateAsync(Host.Client, credits: 1m);
 
-        using HttpResponseMessage response = await _host.Client.SendAsync(tenant.Request(HttpMethod.Post, "/v1/chat/completions",
+        using HttpResponseMessage response = await Host.Client.SendAsync(tenant.Request(HttpMethod.Post, "/v1/chat/completions",
             new { model = Model, messages = new[] { new { role = "user", content = "" } } }));
         using JsonDocument body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
 
@@ -222,7 +237,7 @@ public sealed class AnthropicUpstreamTests : IAsyncLifetime
         Assert.Equal("invalid_request_error", body.RootElement.GetProperty("error").GetProperty("type").GetString());
         Assert.Contains("non-empty content", body.RootElement.GetProperty("error").GetProperty("message").GetString());
         Assert.Equal(0, (await UsageAsync(tenant)).Events);
-        Assert.Equal(new CreditsView(1_000_000_000, 0, 0), await _host.Get<OrganizationCalls>().GetCreditsAsync(tenant.OrganizationId, CancellationToken.None));
+        Assert.Equal(new CreditsView(1_000_000_000, 0, 0), await Host.Get<OrganizationCalls>().GetCreditsAsync(tenant.OrganizationId, CancellationToken.None));
     }
 
     [Theory]
@@ -230,16 +245,16 @@ public sealed class AnthropicUpstreamTests : IAsyncLifetime
     [InlineData(FakeMode.Overloaded)]
     public async Task ProviderFailure_Is502_NothingBilled(FakeMode mode)
     {
-        Tenant tenant = await Tenant.CreateAsync(_host.Client, credits: 1m);
+        Tenant tenant = await Tenant.CreateAsync(Host.Client, credits: 1m);
 
-        using HttpResponseMessage response = await _host.Client.SendAsync(tenant.Request(HttpMethod.Post, "/v1/chat/completions",
+        using HttpResponseMessage response = await Host.Client.SendAsync(tenant.Request(HttpMethod.Post, "/v1/chat/completions",
             new { model = Model, user = FakeOverrides.User(mode: mode), messages = new[] { new { role = "user", content = "x" } } }));
         string text = await response.Content.ReadAsStringAsync();
 
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
         Assert.Contains("upstream_error", text);
         Assert.Equal(0, (await UsageAsync(tenant)).Events);
-        Assert.Equal(new CreditsView(1_000_000_000, 0, 0), await _host.Get<OrganizationCalls>().GetCreditsAsync(tenant.OrganizationId, CancellationToken.None));
+        Assert.Equal(new CreditsView(1_000_000_000, 0, 0), await Host.Get<OrganizationCalls>().GetCreditsAsync(tenant.OrganizationId, CancellationToken.None));
     }
 
     [Theory]
@@ -248,9 +263,9 @@ public sealed class AnthropicUpstreamTests : IAsyncLifetime
     [InlineData(FakeMode.EndEarly)]
     public async Task StreamThatBreaksOff_IsBilledForWhatWasDelivered_WithoutDone(FakeMode mode)
     {
-        Tenant tenant = await Tenant.CreateAsync(_host.Client, credits: 1m);
+        Tenant tenant = await Tenant.CreateAsync(Host.Client, credits: 1m);
 
-        using HttpResponseMessage response = await _host.Client.SendAsync(tenant.Request(HttpMethod.Post, "/v1/chat/completions",
+        using HttpResponseMessage response = await Host.Client.SendAsync(tenant.Request(HttpMethod.Post, "/v1/chat/completions",
             new { model = Model, stream = true, user = FakeOverrides.User(mode: mode, cutAfter: 3), messages = new[] { new { role = "user", content = "x" } } }));
         string body = await response.Content.ReadAsStringAsync();
 
@@ -268,10 +283,10 @@ public sealed class AnthropicUpstreamTests : IAsyncLifetime
     [Fact]
     public async Task RequestAnthropicCantHonour_IsRefused400_BeforeTheProviderIsCalled()
     {
-        Tenant tenant = await Tenant.CreateAsync(_host.Client, credits: 1m);
+        Tenant tenant = await Tenant.CreateAsync(Host.Client, credits: 1m);
         long before = Fake.Messages;
 
-        using HttpResponseMessage response = await _host.Client.SendAsync(tenant.Request(HttpMethod.Post, "/v1/chat/completions",
+        using HttpResponseMessage response = await Host.Client.SendAsync(tenant.Request(HttpMethod.Post, "/v1/chat/completions",
             new { model = Model, n = 2, messages = new[] { new { role = "user", content = "x" } } }));
         using JsonDocument body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
 
@@ -284,9 +299,9 @@ public sealed class AnthropicUpstreamTests : IAsyncLifetime
     [Fact]
     public async Task EmbeddingsOnAnAnthropicModel_AreRefused_AsUnsupported()
     {
-        Tenant tenant = await Tenant.CreateAsync(_host.Client, credits: 1m);
+        Tenant tenant = await Tenant.CreateAsync(Host.Client, credits: 1m);
 
-        using HttpResponseMessage response = await _host.Client.SendAsync(tenant.Request(HttpMethod.Post, "/v1/embeddings", new { model = Model, input = "x" }));
+        using HttpResponseMessage response = await Host.Client.SendAsync(tenant.Request(HttpMethod.Post, "/v1/embeddings", new { model = Model, input = "x" }));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("unsupported_endpoint", await response.Content.ReadAsStringAsync());
@@ -295,8 +310,8 @@ public sealed class AnthropicUpstreamTests : IAsyncLifetime
     [Fact]
     public async Task AnthropicSdk_ThroughNemosMessagesApi_OnAnAnthropicDeployment_Works()
     {
-        Tenant tenant = await Tenant.CreateAsync(_host.Client, credits: 1m);
-        var client = new AnthropicClient { ApiKey = tenant.ApiKey, BaseUrl = _host.GatewayUrl, MaxRetries = 0 };
+        Tenant tenant = await Tenant.CreateAsync(Host.Client, credits: 1m);
+        var client = new AnthropicClient { ApiKey = tenant.ApiKey, BaseUrl = Host.GatewayUrl, MaxRetries = 0 };
 
         Message message = await client.Messages.Create(new MessageCreateParams
         {
