@@ -60,6 +60,12 @@ public sealed class AnthropicUpstreamTests(AnthropicUpstreamTests.Fixture fixtur
                 [$"Nemo:Providers:anthropic:Models:{Model}:InputPerMillion"] = "3",
                 [$"Nemo:Providers:anthropic:Models:{Model}:OutputPerMillion"] = "15",
                 [$"Nemo:Providers:anthropic:Models:{Model}:OutputCap"] = "1000",
+                // gpt-primary: on the host's OpenAI fake, falling back to the Anthropic model.
+                ["Nemo:Providers:fake:Models:gpt-primary:UpstreamModel"] = "gpt-4o-mini",
+                ["Nemo:Providers:fake:Models:gpt-primary:InputPerMillion"] = "0.15",
+                ["Nemo:Providers:fake:Models:gpt-primary:OutputPerMillion"] = "0.60",
+                ["Nemo:Routing:Fallbacks:gpt-primary:0"] = Model,
+                ["Nemo:Routing:RetryDelay"] = "00:00:00.005",
             });
         }
 
@@ -293,6 +299,23 @@ public sealed class AnthropicUpstreamTests(AnthropicUpstreamTests.Fixture fixtur
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("n", body.RootElement.GetProperty("error").GetProperty("param").GetString());
         Assert.Equal(before, Fake.Messages);
+        Assert.Equal(0, (await UsageAsync(tenant)).Events);
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(2, 0)]
+    public async Task AnthropicFallback_IsSkipped_ForARequestItsAdapterRefuses(int n, long anthropicCalls)
+    {
+        Tenant tenant = await Tenant.CreateAsync(Host.Client, credits: 1m);
+        long before = Fake.Messages;
+
+        // The primary (OpenAI-shaped, accepts n = 2) fails with 500; the Anthropic fallback would get the same 500 override.
+        using HttpResponseMessage response = await Host.Client.SendAsync(tenant.Request(HttpMethod.Post, "/v1/chat/completions",
+            new { model = "gpt-primary", n, user = FakeOverrides.User(mode: FakeMode.Error500), messages = new[] { new { role = "user", content = "x" } } }));
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal(before + anthropicCalls, Fake.Messages);
         Assert.Equal(0, (await UsageAsync(tenant)).Events);
     }
 
