@@ -134,6 +134,9 @@ internal sealed class ModelCatalog
             }
             if (provider.Kind == ProviderKind.Azure && (provider.ApiVersion is not { Length: > 0 } version || version.Any(c => !char.IsAsciiLetterOrDigit(c) && c != '-')))
                 errors.Add($"Nemo:Providers:{providerName}:ApiVersion must be set to Azure OpenAI's api-version, e.g. 2024-10-21, for a provider of Kind azure (currently '{provider.ApiVersion}').");
+            if (provider.Kind == ProviderKind.Anthropic && provider.ApiVersion is { } anthropicVersion
+                && (anthropicVersion.Length is 0 or > 64 || anthropicVersion.Any(c => !char.IsAsciiLetterOrDigit(c) && c != '-')))
+                errors.Add($"Nemo:Providers:{providerName}:ApiVersion must be Anthropic's anthropic-version, e.g. 2023-06-01, or unset for a provider of Kind anthropic (currently '{anthropicVersion}').");
             var timeouts = new ProviderTimeouts(provider.ConnectTimeout, provider.FirstByteTimeout, provider.IdleTimeout);
             foreach ((string modelName, ModelOptions model) in provider.Models)
             {

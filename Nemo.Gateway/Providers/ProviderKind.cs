@@ -14,4 +14,6 @@ public enum ProviderKind
     /// <c>:streamGenerateContent?alt=sse</c>), an <c>x-goog-api-key</c> header; bodies translated both ways.
     /// </summary>
     Gemini,
+    /// <summary>Anthropic's Messages API: <c>{BaseUrl}/messages</c>, <c>x-api-key</c> and <c>anthropic-version</c> headers; chat completions only.</summary>
+    Anthropic,
 }

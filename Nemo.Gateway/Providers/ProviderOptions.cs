@@ -3,20 +3,23 @@ namespace Nemo.Gateway.Providers;
 /// <summary>One upstream provider, bound from <c>Nemo:Providers:{name}</c>.</summary>
 public sealed class ProviderOptions
 {
-    /// <summary>The API the provider speaks: <c>openai</c> (default; OpenAI and compatible providers), <c>azure</c> (Azure OpenAI) or <c>gemini</c> (Google Gemini's native API).</summary>
+    /// <summary>The API the provider speaks: <c>openai</c> (default; OpenAI and compatible providers), <c>azure</c> (Azure OpenAI), <c>anthropic</c> (Anthropic's Messages API) or <c>gemini</c> (Google Gemini's native API).</summary>
     public ProviderKind Kind { get; set; } = ProviderKind.OpenAI;
 
     /// <summary>
     /// For <c>openai</c>: the base URL including the version segment, e.g. https://api.openai.com/v1. For
-    /// <c>azure</c>: the resource's endpoint, e.g. https://my-resource.openai.azure.com. For <c>gemini</c>:
-    /// the API's versioned root, e.g. https://generativelanguage.googleapis.com/v1beta.
+    /// <c>azure</c>: the resource's endpoint, e.g. https://my-resource.openai.azure.com. For <c>anthropic</c>:
+    /// https://api.anthropic.com/v1. For <c>gemini</c>: the API's versioned root, e.g. https://generativelanguage.googleapis.com/v1beta.
     /// </summary>
     public string BaseUrl { get; set; } = "";
 
-    /// <summary>Azure OpenAI's <c>api-version</c>, e.g. 2024-10-21 (required for <c>azure</c>).</summary>
+    /// <summary>
+    /// Azure OpenAI's <c>api-version</c>, e.g. 2024-10-21 (required for <c>azure</c>); for <c>anthropic</c>, the
+    /// <c>anthropic-version</c> header (default 2023-06-01).
+    /// </summary>
     public string? ApiVersion { get; set; }
 
-    /// <summary>The provider's API key, sent upstream as its kind expects (a bearer token, Azure's api-key, Gemini's x-goog-api-key header), never the client's virtual key.</summary>
+    /// <summary>The provider's API key, sent upstream as its kind expects (a bearer token, Azure's api-key, Anthropic's x-api-key, Gemini's x-goog-api-key header), never the client's virtual key.</summary>
     public string? ApiKey { get; set; }
 
     /// <summary>Longest wait to open a connection to the provider (default 10 s); then 502 upstream_unreachable.</summary>

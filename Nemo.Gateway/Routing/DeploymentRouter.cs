@@ -137,7 +137,7 @@ internal sealed class DeploymentRouter
             return own;
         foreach (string fallback in attempt.Plan.Fallbacks(_catalog, requested))
         {
-            if (fallback == requested || !await attempt.MayUseAsync(fallback, _cluster, cancellationToken))
+            if (fallback == requested || !await attempt.MayUseAsync(fallback, _cluster, cancellationToken) || attempt.RefusedBy(fallback, _catalog))
                 continue;
             if (Pick(attempt, _catalog.Deployments(fallback)) is { } other)
                 return other;
@@ -223,5 +223,22 @@ internal sealed class DeploymentRouter
             }
             return _allowed is null || _allowed.Contains(model, StringComparer.Ordinal);
         }
+
+        /// <summary>
+        /// Whether a fallback model's provider adapters refuse the request (say an Anthropic fallback for a
+        /// request with n = 2): only the requested model's were checked before authorization. The body is
+        /// parsed on this path only, once.
+        /// </summary>
+        public bool RefusedBy(string model, ModelCatalog catalog)
+        {
+            if (_body is null)
+            {
+                using var document = System.Text.Json.JsonDocument.Parse(Admission.Request.UpstreamBody);
+                _body = document.RootElement.Clone();
+            }
+            return catalog.Refuses(model, Admission.Endpoint, _body.Value) is not null;
+        }
+
+        private System.Text.Json.JsonElement? _body;
     }
 }

@@ -61,6 +61,7 @@ public static class FakeUpstreamApp
         app.MapPost(FakeRoutePaths.ChatCompletions, (RequestDelegate)new ChatCompletionsEndpoint(options, stats, stopping).HandleAsync);
         app.MapPost(FakeRoutePaths.Completions, (RequestDelegate)new CompletionsEndpoint(options, stats, stopping).HandleAsync);
         app.MapPost(FakeRoutePaths.Embeddings, (RequestDelegate)new EmbeddingsEndpoint(options, stats, stopping).HandleAsync);
+        app.MapPost(AnthropicMessagesEndpoint.Path, (RequestDelegate)new AnthropicMessagesEndpoint(options, stats, stopping).HandleAsync);
         app.MapGet(FakeRoutePaths.Models, (RequestDelegate)models.HandleAsync);
         app.MapGet(FakeRoutePaths.Models + "/{**id}", (RequestDelegate)models.HandleAsync);
         app.Map("/v1/{**rest}", (RequestDelegate)new UnknownRouteEndpoint(options, stats, stopping).HandleAsync);

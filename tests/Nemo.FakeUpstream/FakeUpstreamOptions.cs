@@ -59,6 +59,11 @@ public sealed class FakeUpstreamOptions
     /// <c>candidatesTokenCount</c>). As with Gemini they count against maxOutputTokens: the text gets what they leave.
     /// </summary>
     public int GeminiThoughtsTokens { get; set; }
+    /// <summary>The fake Anthropic's <c>cache_read_input_tokens</c> (reported beside, not inside, input_tokens, as Anthropic does).</summary>
+    public int CacheReadTokens { get; set; }
+
+    /// <summary>The fake Anthropic's <c>cache_creation_input_tokens</c>.</summary>
+    public int CacheWriteTokens { get; set; }
 
     /// <summary>Model ids listed by GET /v1/models.</summary>
     public IReadOnlyList<string> Models { get; set; } = DefaultModels;

@@ -17,6 +17,8 @@ internal static class FakeUpstreamOptionsBinder
         options.CutAfterChunks = ReadInt(section, nameof(options.CutAfterChunks), options.CutAfterChunks, 0);
         options.GeminiCachedTokens = ReadInt(section, nameof(options.GeminiCachedTokens), options.GeminiCachedTokens, 0);
         options.GeminiThoughtsTokens = ReadInt(section, nameof(options.GeminiThoughtsTokens), options.GeminiThoughtsTokens, 0);
+        options.CacheReadTokens = ReadInt(section, nameof(options.CacheReadTokens), options.CacheReadTokens, 0);
+        options.CacheWriteTokens = ReadInt(section, nameof(options.CacheWriteTokens), options.CacheWriteTokens, 0);
 
         var mode = section[nameof(options.Mode)];
         if (!string.IsNullOrWhiteSpace(mode))

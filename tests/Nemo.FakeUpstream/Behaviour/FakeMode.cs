@@ -59,4 +59,11 @@ public enum FakeMode
 
     /// <summary>"big_error": 400 with an OpenAI-shaped error body of 1 MiB.</summary>
     BigError,
+
+    /// <summary>"overloaded": Anthropic's 529 overloaded_error (the fake Anthropic only; OpenAI routes answer as ok).</summary>
+    Overloaded,
+
+    /// <summary>"stream_error": an Anthropic stream sends CutAfterChunks text deltas, then an <c>error</c> event
+    /// (overloaded_error) and ends (the fake Anthropic only; OpenAI routes answer as ok).</summary>
+    StreamError,
 }

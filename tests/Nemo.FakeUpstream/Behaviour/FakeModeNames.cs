@@ -26,6 +26,8 @@ public static class FakeModeNames
             case "bad_usage": mode = FakeMode.BadUsage; return true;
             case "error_hang": mode = FakeMode.ErrorHang; return true;
             case "big_error": mode = FakeMode.BigError; return true;
+            case "overloaded": mode = FakeMode.Overloaded; return true;
+            case "stream_error": mode = FakeMode.StreamError; return true;
             default: mode = FakeMode.Ok; return false;
         }
     }
@@ -51,6 +53,8 @@ public static class FakeModeNames
         FakeMode.BadUsage => "bad_usage",
         FakeMode.ErrorHang => "error_hang",
         FakeMode.BigError => "big_error",
+        FakeMode.Overloaded => "overloaded",
+        FakeMode.StreamError => "stream_error",
         _ => mode.ToString(),
     };
 }

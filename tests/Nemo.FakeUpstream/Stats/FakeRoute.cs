@@ -20,4 +20,6 @@ public enum FakeRoute
 
     /// <summary>POST /v1beta/models/{model}:generateContent and :streamGenerateContent (Gemini's API)</summary>
     GeminiGenerateContent,
+    /// <summary>POST /v1/messages (the fake Anthropic).</summary>
+    Messages,
 }

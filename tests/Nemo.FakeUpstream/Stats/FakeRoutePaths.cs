@@ -7,6 +7,7 @@ public static class FakeRoutePaths
     public const string Completions = "/v1/completions";
     public const string Embeddings = "/v1/embeddings";
     public const string Models = "/v1/models";
+    public const string Messages = "/v1/messages";
     public const string Other = "other";
     public const string GeminiModels = "/v1beta/models";
     public const string GeminiGenerateContent = GeminiModels + "/{model}:generateContent";
@@ -19,6 +20,7 @@ public static class FakeRoutePaths
         FakeRoute.Embeddings => Embeddings,
         FakeRoute.Models => Models,
         FakeRoute.GeminiGenerateContent => GeminiGenerateContent,
+        FakeRoute.Messages => Messages,
         _ => Other,
     };
 }

@@ -88,6 +88,24 @@ public sealed class FakeUpstreamStats
 
     internal void RecordGeminiRequest(string body) => Volatile.Write(ref _lastGeminiRequest, body);
 
+    /// <summary>POST /v1/messages requests (the fake Anthropic).</summary>
+    public long Messages => GetRequests(FakeRoute.Messages);
+
+    /// <summary>The JSON body of the last Anthropic Messages request, as received.</summary>
+    public string? LastAnthropicRequest => Volatile.Read(ref _lastAnthropicRequest);
+
+    /// <summary>The <c>anthropic-version</c> header of the last Anthropic Messages request.</summary>
+    public string? LastAnthropicVersion => Volatile.Read(ref _lastAnthropicVersion);
+
+    private string? _lastAnthropicRequest;
+    private string? _lastAnthropicVersion;
+
+    internal void RecordAnthropic(string body, string version)
+    {
+        Volatile.Write(ref _lastAnthropicRequest, body);
+        Volatile.Write(ref _lastAnthropicVersion, version);
+    }
+
     /// <summary>Requests received on a route.</summary>
     public long GetRequests(FakeRoute route) => Volatile.Read(ref _byRoute[(int)route]);
 
