@@ -68,9 +68,10 @@ internal static class MessagesResponse
         writer.WriteStartObject();
         if (!outputOnly || figures.Prompt > 0)
         {
-            writer.WriteNumber("input_tokens", figures.Prompt - figures.CachedPrompt);
+            // Anthropic counts cache reads and writes beside input_tokens, not inside it.
+            writer.WriteNumber("input_tokens", figures.Prompt - figures.CachedPrompt - figures.CacheWrite);
             writer.WriteNumber("cache_read_input_tokens", figures.CachedPrompt);
-            writer.WriteNumber("cache_creation_input_tokens", 0);
+            writer.WriteNumber("cache_creation_input_tokens", figures.CacheWrite);
         }
         writer.WriteNumber("output_tokens", figures.Completion);
         writer.WriteEndObject();

@@ -85,6 +85,24 @@ public sealed class AnthropicTranslationTests
         Assert.Equal(20, root.GetProperty("usage").GetProperty("output_tokens").GetInt64());
     }
 
+    [Fact]
+    public void Response_CacheWrites_AreReportedBesideInputTokens()
+    {
+        // An Anthropic-served answer: prompt_tokens holds input + cache reads + cache writes (docs/decisions/0021).
+        byte[] completion = Encoding.UTF8.GetBytes("""
+            {"id":"c","choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":"Hi."}}],
+             "usage":{"prompt_tokens":150,"completion_tokens":5,"prompt_tokens_details":{"cached_tokens":30,"cache_write_tokens":20}}}
+            """);
+
+        using JsonDocument message = JsonDocument.Parse(MessagesResponse.Translate(completion, "0190-ab", "claude-x"));
+        JsonElement usage = message.RootElement.GetProperty("usage");
+
+        Assert.Equal(100, usage.GetProperty("input_tokens").GetInt64());
+        Assert.Equal(30, usage.GetProperty("cache_read_input_tokens").GetInt64());
+        Assert.Equal(20, usage.GetProperty("cache_creation_input_tokens").GetInt64());
+        Assert.Equal(5, usage.GetProperty("output_tokens").GetInt64());
+    }
+
     public static TheoryData<string, string> StopReasons => new()
     {
         { "stop", "end_turn" }, { "length", "max_tokens" }, { "tool_calls", "tool_use" }, { "content_filter", "refusal" },
