@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Microsoft.ML.Tokenizers;
 using Nemo.Gateway.Hosting;
 
 namespace Nemo.Gateway.Proxy;
@@ -19,10 +18,12 @@ internal sealed class TokenCounter(GatewayOptions options)
     /// <summary>The reply's priming tokens.</summary>
     private const long ReplyTokens = 3;
 
-    /// <summary>Loaded on the first fallback count (the happy path never tokenizes).</summary>
-    private static readonly Lazy<Tokenizer> Encoding = new(() => TiktokenTokenizer.CreateForEncoding("o200k_base"));
-
-    public static long CountText(string text) => text.Length == 0 ? 0 : Encoding.Value.CountTokens(text);
+    /// <summary>
+    /// o200k_base's count, through <see cref="PromptEncoding"/>: text the library can't count safely (a special token's
+    /// literal, or a run long enough to make its byte-pair merge quadratic — a CPU sink a hostile client or provider
+    /// could aim at the fallback count or the guardrails' token rule) counts its UTF-8 bytes, never fewer tokens.
+    /// </summary>
+    public static long CountText(string text) => PromptEncoding.O200kBase.Count(text.AsSpan());
 
     /// <summary>The prompt tokens of a request body (the one sent upstream); 0 if it can't be read.</summary>
     public long CountPrompt(LlmEndpoint endpoint, ReadOnlyMemory<byte> body)

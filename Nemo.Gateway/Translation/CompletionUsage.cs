@@ -13,9 +13,9 @@ internal readonly record struct CompletionUsage(long Prompt, long Completion, lo
     public static CompletionUsage Read(JsonElement usage)
     {
         long prompt = Count(usage, "prompt_tokens");
-        bool details = usage.ValueKind == JsonValueKind.Object && usage.TryGetProperty("prompt_tokens_details", out JsonElement p);
-        long cached = details ? Math.Min(prompt, Count(p, "cached_tokens")) : 0;
-        long written = details ? Math.Min(prompt - cached, Count(p, "cache_write_tokens")) : 0;
+        JsonElement p = usage.ValueKind == JsonValueKind.Object && usage.TryGetProperty("prompt_tokens_details", out JsonElement d) ? d : default;
+        long cached = Math.Min(prompt, Count(p, "cached_tokens"));
+        long written = Math.Min(prompt - cached, Count(p, "cache_write_tokens"));
         long completion = Count(usage, "completion_tokens");
         long reasoning = usage.ValueKind == JsonValueKind.Object && usage.TryGetProperty("completion_tokens_details", out JsonElement c) ? Math.Min(completion, Count(c, "reasoning_tokens")) : 0;
         return new CompletionUsage(prompt, completion, cached, reasoning, written);
