@@ -7,7 +7,8 @@ namespace Nemo.Gateway.Proxy;
 /// <summary>
 /// An admitted request: what settling or releasing it needs to know. <see cref="GuardrailHits"/> (rule ids),
 /// <see cref="Experiment"/> and the output rules to apply (<see cref="OutputRules"/>) come from the
-/// organization's policies (docs/API.md: guardrails, experiments).
+/// organization's policies (docs/API.md: guardrails, experiments). <see cref="Attempts"/> is how many upstream
+/// attempts (retries and fallbacks) serving it took, for the usage event.
 /// </summary>
 internal sealed record Admission(
     Guid RequestId,
@@ -21,4 +22,5 @@ internal sealed record Admission(
     ContentCapture? Content = null,
     Guid[]? GuardrailHits = null,
     Policies.ExperimentAssignment? Experiment = null,
-    IReadOnlyList<Guardrails.GuardrailRule>? OutputRules = null);
+    IReadOnlyList<Guardrails.GuardrailRule>? OutputRules = null,
+    int Attempts = 1);

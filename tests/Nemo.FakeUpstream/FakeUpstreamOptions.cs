@@ -43,6 +43,18 @@ public sealed class FakeUpstreamOptions
     /// <summary>When set, /v1 requests need <c>Authorization: Bearer {RequiredApiKey}</c>, else 401.</summary>
     public string? RequiredApiKey { get; set; }
 
+    /// <summary>
+    /// When set, chat usage reports <c>prompt_tokens_details.cached_tokens</c> with this value, as given (even
+    /// when larger than <c>prompt_tokens</c>, like a hostile provider).
+    /// </summary>
+    public int? CachedTokens { get; set; }
+
+    /// <summary>
+    /// When set, chat usage reports <c>completion_tokens_details.reasoning_tokens</c> with this value, as given,
+    /// as a part of the unchanged <c>completion_tokens</c>.
+    /// </summary>
+    public int? ReasoningTokens { get; set; }
+
     /// <summary>Model ids listed by GET /v1/models.</summary>
     public IReadOnlyList<string> Models { get; set; } = DefaultModels;
 }

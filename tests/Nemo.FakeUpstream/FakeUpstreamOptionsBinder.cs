@@ -15,6 +15,15 @@ internal static class FakeUpstreamOptionsBinder
         options.CompletionTokens = ReadInt(section, nameof(options.CompletionTokens), options.CompletionTokens, 0);
         options.EmbeddingDimensions = ReadInt(section, nameof(options.EmbeddingDimensions), options.EmbeddingDimensions, 1);
         options.CutAfterChunks = ReadInt(section, nameof(options.CutAfterChunks), options.CutAfterChunks, 0);
+        if (!string.IsNullOrWhiteSpace(section[nameof(options.CachedTokens)]))
+        {
+            options.CachedTokens = ReadInt(section, nameof(options.CachedTokens), 0, 0);
+        }
+
+        if (!string.IsNullOrWhiteSpace(section[nameof(options.ReasoningTokens)]))
+        {
+            options.ReasoningTokens = ReadInt(section, nameof(options.ReasoningTokens), 0, 0);
+        }
 
         var mode = section[nameof(options.Mode)];
         if (!string.IsNullOrWhiteSpace(mode))

@@ -14,6 +14,8 @@ public static class FakeOverrides
     public const string ChunkDelayMsHeader = "x-fake-chunk-delay-ms";
     public const string CompletionTokensHeader = "x-fake-completion-tokens";
     public const string CutAfterChunksHeader = "x-fake-cut-after-chunks";
+    public const string CachedTokensHeader = "x-fake-cached-tokens";
+    public const string ReasoningTokensHeader = "x-fake-reasoning-tokens";
 
     /// <summary>Prefix of a <c>user</c> field that carries overrides.</summary>
     public const string UserPrefix = "fake:";
@@ -24,6 +26,8 @@ public static class FakeOverrides
     public const string CompletionTokensKey = "completion_tokens";
     public const string CutAfterKey = "cut_after";
     public const string UsageKey = "usage";
+    public const string CachedTokensKey = "cached_tokens";
+    public const string ReasoningTokensKey = "reasoning_tokens";
 
     /// <summary>Builds a <c>user</c> value such as "fake:mode=cut;cut_after=2".</summary>
     public static string User(
@@ -32,7 +36,9 @@ public static class FakeOverrides
         int? chunkDelayMs = null,
         int? completionTokens = null,
         int? cutAfter = null,
-        string? usage = null)
+        string? usage = null,
+        int? cachedTokens = null,
+        int? reasoningTokens = null)
     {
         var text = new StringBuilder(UserPrefix);
         Append(text, ModeKey, mode?.ToName());
@@ -41,6 +47,8 @@ public static class FakeOverrides
         Append(text, CompletionTokensKey, completionTokens?.ToString(CultureInfo.InvariantCulture));
         Append(text, CutAfterKey, cutAfter?.ToString(CultureInfo.InvariantCulture));
         Append(text, UsageKey, usage);
+        Append(text, CachedTokensKey, cachedTokens?.ToString(CultureInfo.InvariantCulture));
+        Append(text, ReasoningTokensKey, reasoningTokens?.ToString(CultureInfo.InvariantCulture));
         return text.ToString();
     }
 

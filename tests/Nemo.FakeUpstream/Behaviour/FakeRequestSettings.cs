@@ -7,12 +7,16 @@ internal readonly record struct FakeRequestSettings(
     int ChunkDelayMs,
     int CompletionTokens,
     int CutAfterChunks,
-    string? UsageLiteral = null)
+    string? UsageLiteral = null,
+    int? CachedTokens = null,
+    int? ReasoningTokens = null)
 {
     public static FakeRequestSettings From(FakeUpstreamOptions options) => new(
         options.Mode,
         Math.Max(0, options.LatencyMs),
         Math.Max(0, options.ChunkDelayMs),
         Math.Max(0, options.CompletionTokens),
-        Math.Max(0, options.CutAfterChunks));
+        Math.Max(0, options.CutAfterChunks),
+        CachedTokens: options.CachedTokens,
+        ReasoningTokens: options.ReasoningTokens);
 }

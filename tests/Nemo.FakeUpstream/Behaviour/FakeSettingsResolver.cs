@@ -42,6 +42,8 @@ internal static class FakeSettingsResolver
                 FakeOverrides.CompletionTokensKey => settings with { CompletionTokens = ParseCount(value, "user", key) },
                 FakeOverrides.CutAfterKey => settings with { CutAfterChunks = ParseCount(value, "user", key) },
                 FakeOverrides.UsageKey => settings with { UsageLiteral = value },
+                FakeOverrides.CachedTokensKey => settings with { CachedTokens = ParseCount(value, "user", key) },
+                FakeOverrides.ReasoningTokensKey => settings with { ReasoningTokens = ParseCount(value, "user", key) },
                 _ => throw new FakeRequestException($"Unknown fake override '{key}' in 'user'.", "user"),
             };
         }
@@ -74,6 +76,16 @@ internal static class FakeSettingsResolver
         if (Header(headers, FakeOverrides.CutAfterChunksHeader) is { } cut)
         {
             settings = settings with { CutAfterChunks = ParseCount(cut, FakeOverrides.CutAfterChunksHeader) };
+        }
+
+        if (Header(headers, FakeOverrides.CachedTokensHeader) is { } cached)
+        {
+            settings = settings with { CachedTokens = ParseCount(cached, FakeOverrides.CachedTokensHeader) };
+        }
+
+        if (Header(headers, FakeOverrides.ReasoningTokensHeader) is { } reasoning)
+        {
+            settings = settings with { ReasoningTokens = ParseCount(reasoning, FakeOverrides.ReasoningTokensHeader) };
         }
 
         return settings;
