@@ -32,7 +32,7 @@ public sealed class PricingCatalogTests : IDisposable
     private static Dictionary<string, string?> Merge(params Dictionary<string, string?>[] parts) =>
         parts.SelectMany(p => p).ToDictionary(p => p.Key, p => p.Value);
 
-    private string File(string json)
+    private string CatalogFile(string json)
     {
         string path = Path.Combine(Path.GetTempPath(), $"nemo-pricing-{Guid.NewGuid():N}.json");
         System.IO.File.WriteAllText(path, json);
@@ -124,7 +124,7 @@ public sealed class PricingCatalogTests : IDisposable
     [Fact]
     public void PricingFile_ReplacesTheShippedOne_WithItsOutputCap_AndItsNumbersParsedExactly()
     {
-        string file = File("""
+        string file = CatalogFile("""
             // comments are allowed
             {
               "as_of": "test",
@@ -156,7 +156,7 @@ public sealed class PricingCatalogTests : IDisposable
     [Fact]
     public void PricingFile_ReportsEveryProblemAtOnce()
     {
-        string file = File("""
+        string file = CatalogFile("""
             {
               "prices": {
                 "openai": {
@@ -200,7 +200,7 @@ public sealed class PricingCatalogTests : IDisposable
     public void PricingFile_ThatIsNotACatalog_IsAStartUpError(string json)
     {
         Dictionary<string, string?> settings = Provider("openai");
-        settings["Nemo:Pricing:File"] = File(json);
+        settings["Nemo:Pricing:File"] = CatalogFile(json);
         settings["Nemo:Providers:openai:Models:m:InputPerMillion"] = "1";
         settings["Nemo:Providers:openai:Models:m:OutputPerMillion"] = "1";
 

@@ -92,7 +92,7 @@ public sealed class UsageReaderTests
     public void Read_HostileDetails_AreNotReported(string promptDetails, string completionDetails)
     {
         string completion = completionDetails.Length == 0 ? "" : $""","completion_tokens_details":{completionDetails}""";
-        string json = $$"""{"usage":{"prompt_tokens":10,"completion_tokens":7,"prompt_tokens_details":{{promptDetails}}{{completion}}}}""";
+        string json = """{"usage":{"prompt_tokens":10,"completion_tokens":7,"prompt_tokens_details":""" + promptDetails + completion + "}}";
 
         UsageReport report = UsageReader.Read(Encoding.UTF8.GetBytes(json));
 
