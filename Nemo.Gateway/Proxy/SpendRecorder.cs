@@ -30,7 +30,7 @@ internal sealed partial class SpendRecorder(OrganizationCalls cluster, NemoMetri
         usage = usage with { PromptTokens = Math.Max(0, usage.PromptTokens), CompletionTokens = Math.Max(0, usage.CompletionTokens) };
         if (!usage.IsConsistent)
         {
-            usage = usage.WithoutDetails;
+            usage = usage.WithoutDetails();
             flags |= UsageFlags.UsageUnreadable;
         }
         if (usage.PromptTokens > admission.Request.PromptTokensUpper || usage.CompletionTokens > admission.Request.OutputTokensUpper)

@@ -14,7 +14,8 @@ public readonly record struct TokenUsage(long PromptTokens, long CompletionToken
         && CachedTokens <= PromptTokens && CacheWriteTokens <= PromptTokens - CachedTokens && ReasoningTokens <= CompletionTokens;
 
     /// <summary>The same totals with no details: every token at the plain input and output prices.</summary>
-    public TokenUsage WithoutDetails => new(PromptTokens, CompletionTokens);
+    /// <remarks>A method, not a property: a record's ToString prints its properties, and this one would recurse.</remarks>
+    public TokenUsage WithoutDetails() => new(PromptTokens, CompletionTokens);
 
     /// <summary>
     /// The same usage with each total at most its bound. The details are cut to fit the capped totals

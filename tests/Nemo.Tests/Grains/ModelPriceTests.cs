@@ -18,7 +18,7 @@ public sealed class ModelPriceTests
         var usage = new TokenUsage(PromptTokens: 1_000, CompletionTokens: 500, CachedTokens: 600, CacheWriteTokens: 100, ReasoningTokens: 200);
 
         Assert.Equal(300_000 + 150_000 + 125_000 + 1_200_000 + 1_600_000, Mixed.Cost(usage));
-        Assert.Equal(1_000 * 1_000 + 500 * 4_000, Mixed.Cost(usage.WithoutDetails)); // no details: plain input and output prices
+        Assert.Equal(1_000 * 1_000 + 500 * 4_000, Mixed.Cost(usage.WithoutDetails())); // no details: plain input and output prices
     }
 
     [Fact]
@@ -61,7 +61,8 @@ public sealed class ModelPriceTests
     {
         var usage = new TokenUsage(prompt, completion, cached, cacheWrite, reasoning);
         Assert.False(usage.IsConsistent);
-        Assert.Throws<ArgumentOutOfRangeException>(() => Mixed.Cost(usage));
+        ArgumentOutOfRangeException refused = Assert.Throws<ArgumentOutOfRangeException>(() => Mixed.Cost(usage));
+        Assert.Contains($"PromptTokens = {prompt}", refused.Message); // the usage is printed (and printing it terminates)
     }
 
     [Fact]
