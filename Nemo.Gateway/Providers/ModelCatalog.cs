@@ -6,8 +6,9 @@ namespace Nemo.Gateway.Providers;
 /// <summary>
 /// Every deployment of every public model, and each model's fallbacks, validated at start-up with every
 /// problem reported at once (a bad URL, a price that is negative or finer than a nano per million, a model
-/// with no price in its configuration or the pricing catalog, a fallback to an unknown model…). A public model may be offered by several providers: one deployment
-/// each, chosen among by weight (see <see cref="Nemo.Gateway.Routing.DeploymentRouter"/>).
+/// with no price in its configuration or the pricing catalog, a fallback to an unknown model…). A public
+/// model may be offered by several providers: one deployment each, chosen among by weight (see
+/// <see cref="Nemo.Gateway.Routing.DeploymentRouter"/>).
 /// </summary>
 internal sealed class ModelCatalog
 {
