@@ -36,10 +36,11 @@ public sealed class ModelPriceTests
         // 1 nano per million tokens of every kind: one token of each kind is 5 millionths of a nano, billed as 1 nano (not 5).
         var tiny = new ModelPrice(1, 1, 1, 1, 1);
         Assert.Equal(1, tiny.Cost(new TokenUsage(3, 2, CachedTokens: 1, CacheWriteTokens: 1, ReasoningTokens: 1)));
-        // 999,999 millionths and then one more: exactly 1 nano, then just above it.
+        // 999,999 millionths of a nano plus one: exactly 1 nano; plus two: just above it, so 2.
         var rate = new ModelPrice(999_999, 1, 1, 1, 1);
         Assert.Equal(1, rate.Cost(new TokenUsage(1, 1, ReasoningTokens: 1)));
-        Assert.Equal(2, rate.Cost(new TokenUsage(2, 0, CachedTokens: 1)));
+        Assert.Equal(1, rate.Cost(new TokenUsage(2, 0, CachedTokens: 1)));
+        Assert.Equal(2, rate.Cost(new TokenUsage(2, 1, CachedTokens: 1, ReasoningTokens: 1)));
         Assert.Equal(0, Mixed.Cost(new TokenUsage(0, 0)));
     }
 
