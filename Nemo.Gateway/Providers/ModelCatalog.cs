@@ -5,9 +5,10 @@ namespace Nemo.Gateway.Providers;
 
 /// <summary>
 /// Every deployment of every public model, and each model's fallbacks, validated at start-up with every
-/// problem reported at once (a bad URL, a price that is negative or finer than a nano per million, a
-/// fallback to an unknown model…). A public model may be offered by several providers: one deployment
-/// each, chosen among by weight (see <see cref="Nemo.Gateway.Routing.DeploymentRouter"/>).
+/// problem reported at once (a bad URL, a price that is negative or finer than a nano per million, a model
+/// with no price in its configuration or the pricing catalog, a fallback to an unknown model…). A public
+/// model may be offered by several providers: one deployment each, chosen among by weight (see
+/// <see cref="Nemo.Gateway.Routing.DeploymentRouter"/>).
 /// </summary>
 internal sealed class ModelCatalog
 {
@@ -77,15 +78,18 @@ internal sealed class ModelCatalog
     public IReadOnlyList<string> Fallbacks(string name) => _fallbacks.TryGetValue(name, out string[]? f) ? f : [];
 
     /// <summary>
-    /// The price a request for this model is reserved at: per token kind, the highest of every deployment
-    /// it may reach (its own and its fallbacks'), so that whichever serves it, the charge fits the reservation.
+    /// The price a request for this model is reserved at: per prompt token the highest of input, cache-read and
+    /// cache-write prices, per output token the highest of output and reasoning prices, over every deployment it
+    /// may reach (its own and its fallbacks'), so that whichever serves it, however its tokens split, the charge
+    /// fits the reservation.
     /// </summary>
     public ModelPrice ReservationPrice(string name) => _reservationPrices.TryGetValue(name, out ModelPrice price) ? price : default;
 
     private ModelPrice ReservationPriceOf(string name)
     {
+        // Any prompt token may be a cache read or write and any output token reasoning: the highest rate of each side.
         IEnumerable<CatalogModel> reachable = Deployments(name).Concat(Fallbacks(name).SelectMany(Deployments));
-        return new ModelPrice(reachable.Max(d => d.Price.InputNanosPerMillion), reachable.Max(d => d.Price.OutputNanosPerMillion));
+        return new ModelPrice(reachable.Max(d => d.Price.MaxPromptNanosPerMillion), reachable.Max(d => d.Price.MaxOutputNanosPerMillion));
     }
 
     /// <summary>
@@ -119,6 +123,7 @@ internal sealed class ModelCatalog
         var routing = new RoutingOptions();
         configuration.GetSection("Nemo:Routing").Bind(routing);
         var errors = new List<string>();
+        PricingCatalog pricing = PricingCatalog.Load(configuration["Nemo:Pricing:File"] is { Length: > 0 } file ? file : PricingCatalog.DefaultPath, errors);
         var deployments = new Dictionary<string, List<CatalogModel>>(StringComparer.Ordinal);
         foreach ((string providerName, ProviderOptions provider) in providers)
         {
@@ -141,12 +146,7 @@ internal sealed class ModelCatalog
             foreach ((string modelName, ModelOptions model) in provider.Models)
             {
                 string where = $"Nemo:Providers:{providerName}:Models:{modelName}";
-                bool inputOk = TryPrice(model.InputPerMillion, out long input);
-                bool outputOk = TryPrice(model.OutputPerMillion, out long output);
-                if (!inputOk)
-                    errors.Add($"{where}:InputPerMillion must be a non-negative USD amount with at most 9 decimals (currently {model.InputPerMillion}).");
-                if (!outputOk)
-                    errors.Add($"{where}:OutputPerMillion must be a non-negative USD amount with at most 9 decimals (currently {model.OutputPerMillion}).");
+                ModelPrice? price = PriceOf(where, model, provider.Kind, model.UpstreamModel ?? modelName, pricing, errors, out long? catalogCap);
                 if (model.OutputCap < 0)
                     errors.Add($"{where}:OutputCap must be zero or positive (currently {model.OutputCap}).");
                 if (model.OutputLimitField is not ("max_tokens" or "max_completion_tokens"))
@@ -161,12 +161,12 @@ internal sealed class ModelCatalog
                 if (provider.Kind == ProviderKind.Gemini && (model.UpstreamModel ?? modelName) is var geminiModel
                     && (geminiModel.StartsWith("models/", StringComparison.Ordinal) || geminiModel.Contains(':') || geminiModel.Contains('/')))
                     errors.Add($"{where}:UpstreamModel must be Gemini's model id without 'models/' or a method, e.g. gemini-2.5-flash, for a provider of Kind gemini (currently '{geminiModel}').");
-                if (inputOk && outputOk)
+                if (price is { } resolved)
                 {
                     if (!deployments.TryGetValue(modelName, out List<CatalogModel>? list))
                         deployments[modelName] = list = [];
                     list.Add(new CatalogModel(modelName, providerName, EnsureTrailingSlash(baseUrl), provider.ApiKey,
-                        new ModelPrice(input, output), model.OutputCap, model.OutputLimitField, timeouts, model.UpstreamModel, model.Weight,
+                        resolved, model.OutputCap ?? catalogCap ?? DefaultOutputCap, model.OutputLimitField, timeouts, model.UpstreamModel, model.Weight,
                         provider.Kind, provider.ApiVersion, tokenizer));
                 }
             }
@@ -203,8 +203,61 @@ internal sealed class ModelCatalog
             new Dictionary<string, string[]>(routing.Fallbacks, StringComparer.Ordinal), routing);
     }
 
-    private static bool TryPrice(decimal usdPerMillion, out long nanosPerMillion) =>
-        Usd.TryToNanos(usdPerMillion, out nanosPerMillion) && nanosPerMillion >= 0;
+    /// <summary>The output cap of a deployment whose configuration and catalog entry set none.</summary>
+    public const long DefaultOutputCap = 4096;
+
+    /// <summary>
+    /// A deployment's price: its configured one when it has one (InputPerMillion and OutputPerMillion; the cache and
+    /// reasoning prices default to them), else the pricing catalog's entry for its kind and upstream model, else
+    /// an error naming both ways to give it one.
+    /// </summary>
+    private static ModelPrice? PriceOf(string where, ModelOptions model, ProviderKind kind, string upstream, PricingCatalog pricing, List<string> errors,
+        out long? catalogCap)
+    {
+        catalogCap = null;
+        bool configured = model.InputPerMillion is not null || model.OutputPerMillion is not null;
+        if (!configured)
+        {
+            if (model.CachedInputPerMillion is not null || model.CacheWritePerMillion is not null || model.ReasoningPerMillion is not null)
+            {
+                errors.Add($"{where} sets a cache or reasoning price without InputPerMillion and OutputPerMillion; a configured price must give both (docs/PRICING.md).");
+                return null;
+            }
+            if (pricing.TryFind(PricingCatalog.KindKey(kind), upstream, out PricingEntry entry))
+            {
+                catalogCap = entry.OutputCap;
+                return entry.Price;
+            }
+            errors.Add($"{where} has no price: set its InputPerMillion and OutputPerMillion, or add prices.{PricingCatalog.KindKey(kind)}.\"{upstream}\" " +
+                $"to the pricing catalog ({pricing.Path}; docs/PRICING.md).");
+            return null;
+        }
+        bool ok = true;
+        long input = Price(where, "InputPerMillion", model.InputPerMillion, null, errors, ref ok);
+        long output = Price(where, "OutputPerMillion", model.OutputPerMillion, null, errors, ref ok);
+        long cached = Price(where, "CachedInputPerMillion", model.CachedInputPerMillion, input, errors, ref ok);
+        long cacheWrite = Price(where, "CacheWritePerMillion", model.CacheWritePerMillion, input, errors, ref ok);
+        long reasoning = Price(where, "ReasoningPerMillion", model.ReasoningPerMillion, output, errors, ref ok);
+        return ok ? new ModelPrice(input, output, cached, cacheWrite, reasoning) : null;
+    }
+
+    /// <summary>One configured price in nanos per million, or <paramref name="fallback"/> when unset (required when that is null).</summary>
+    private static long Price(string where, string name, decimal? usdPerMillion, long? fallback, List<string> errors, ref bool ok)
+    {
+        if (usdPerMillion is not { } usd)
+        {
+            if (fallback is { } value)
+                return value;
+            errors.Add($"{where}:{name} must be set too: a configured price gives both InputPerMillion and OutputPerMillion.");
+            ok = false;
+            return 0;
+        }
+        if (Usd.TryToNanos(usd, out long nanos) && nanos >= 0)
+            return nanos;
+        errors.Add($"{where}:{name} must be a non-negative USD amount with at most 9 decimals (currently {usd}).");
+        ok = false;
+        return 0;
+    }
 
     private static Uri EnsureTrailingSlash(Uri uri) => uri.AbsoluteUri.EndsWith('/') ? uri : new Uri(uri.AbsoluteUri + "/");
 }

@@ -41,15 +41,31 @@ public sealed class ProviderOptions
     public Dictionary<string, ModelOptions> Models { get; set; } = new(StringComparer.Ordinal);
 }
 
-/// <summary>A model's price (USD per million tokens, parsed as exact decimals) and output cap.</summary>
+/// <summary>
+/// A model's price (USD per million tokens, parsed as exact decimals) and output cap. A price configured here
+/// (InputPerMillion and OutputPerMillion) wins; without one, the pricing catalog's entry for the provider's
+/// kind and model is used (docs/PRICING.md).
+/// </summary>
 public sealed class ModelOptions
 {
-    public decimal InputPerMillion { get; set; }
+    public decimal? InputPerMillion { get; set; }
 
-    public decimal OutputPerMillion { get; set; }
+    public decimal? OutputPerMillion { get; set; }
 
-    /// <summary>Most output tokens a request may produce when it sets no limit; Nemo then sets it upstream.</summary>
-    public long OutputCap { get; set; } = 4096;
+    /// <summary>Input tokens read from the provider's prompt cache (default: InputPerMillion).</summary>
+    public decimal? CachedInputPerMillion { get; set; }
+
+    /// <summary>Input tokens written to the provider's prompt cache (default: InputPerMillion).</summary>
+    public decimal? CacheWritePerMillion { get; set; }
+
+    /// <summary>Output tokens spent reasoning (default: OutputPerMillion).</summary>
+    public decimal? ReasoningPerMillion { get; set; }
+
+    /// <summary>
+    /// Most output tokens a request may produce when it sets no limit; Nemo then sets it upstream (default: the
+    /// pricing catalog's output_cap for the model, else 4096).
+    /// </summary>
+    public long? OutputCap { get; set; }
 
     /// <summary>Which request field carries the output limit set by Nemo: max_tokens (default) or max_completion_tokens.</summary>
     public string OutputLimitField { get; set; } = "max_tokens";

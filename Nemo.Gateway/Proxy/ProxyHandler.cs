@@ -59,15 +59,15 @@ internal sealed class ProxyHandler(
             {
                 // No usage event: the request log keeps the failure (queued; written after the response).
                 requestLog.Record(new RequestFailure(answered.RequestId, key.OrganizationId, key.TeamId, key.KeyId, key.UserId, answered.Customer,
-                    answered.Model?.Name, answered.Model?.Provider, endpoint.UpstreamPath(), status, (long)took.TotalMilliseconds, time.GetUtcNow(),
-                    answered.ErrorCode, answered.GuardrailHits, answered.Experiment?.ExperimentId, answered.Experiment?.Variant));
+                    answered.Model?.Name, answered.ServedBy ?? answered.Model?.Provider, endpoint.UpstreamPath(), status, (long)took.TotalMilliseconds, time.GetUtcNow(),
+                    answered.ErrorCode, answered.GuardrailHits, answered.Experiment?.ExperimentId, answered.Experiment?.Variant, answered.Attempts));
             }
         }
     }
 
     /// <summary>What the request's metrics and request log need once it is answered: what was known of it by then.</summary>
     private readonly record struct Answered(Guid RequestId, KeyEntry? Key, CatalogModel? Model = null, string? Customer = null,
-        string? ErrorCode = null, Guid[]? GuardrailHits = null, ExperimentAssignment? Experiment = null);
+        string? ErrorCode = null, Guid[]? GuardrailHits = null, ExperimentAssignment? Experiment = null, int? Attempts = null, string? ServedBy = null);
 
     private async ValueTask<Answered> HandleCoreAsync(HttpContext context, LlmEndpoint endpoint, long started)
     {
@@ -214,10 +214,8 @@ internal sealed class ProxyHandler(
                 admission = admission with { Content = content };
             }
 
-            if (request.Stream)
-                await streams.RelayAsync(context, admission);
-            else
-                await ForwardAsync(context, admission);
+            UpstreamTries tries = request.Stream ? await streams.RelayAsync(context, admission) : await ForwardAsync(context, admission);
+            answered = answered with { Attempts = tries.Attempts, ServedBy = tries.ServedBy };
             if (admission.Content is { } kept)
                 contentLog.Record(kept.Build(requestId, key.OrganizationId, time.GetUtcNow()));
             return answered;
@@ -259,14 +257,15 @@ internal sealed class ProxyHandler(
     /// or is not JSON is a failure the client gets as 502/504 and is not charged: the reservation is
     /// released. A body without readable usage is settled at a counted figure, flagged.
     /// </summary>
-    private async Task ForwardAsync(HttpContext context, Admission admission)
+    private async Task<UpstreamTries> ForwardAsync(HttpContext context, Admission admission)
     {
         HttpResponse response = context.Response;
         using var deadline = new UpstreamDeadline(context.RequestAborted, options.UpstreamTimeout, time);
         using UpstreamCall call = await UpstreamCall.StartAsync(upstream, admission, deadline);
-        admission = admission with { Model = call.Served }; // settled at the price of the deployment that answered
+        admission = admission with { Model = call.Served, Attempts = call.Attempts }; // settled at the price of the deployment that answered
+        var tries = new UpstreamTries(call.Attempts, call.Served.Provider);
         if (await call.ReleaseIfFailedAsync(spend, admission, response, deadline))
-            return;
+            return tries;
         HttpResponseMessage upstreamResponse = call.Response!;
 
         byte[] payload;
@@ -285,17 +284,17 @@ internal sealed class ProxyHandler(
                     : UpstreamCall.BodyFailed(admission, deadline, charged: false);
                 await failure.WriteAsync(response);
             }
-            return;
+            return tries;
         }
         if (!UsageReader.IsValidJson(payload))
         {
             await spend.ReleaseAsync(admission);
             await UpstreamCall.BadResponse("a response that is not valid JSON").WriteAsync(response);
-            return;
+            return tries;
         }
 
         UsageReport usage = UsageReader.Read(payload, completionRequired: admission.Endpoint != LlmEndpoint.Embeddings);
-        UsageFlags flags = UsageFlags.None;
+        UsageFlags flags = usage.DetailsUnreadable ? UsageFlags.UsageUnreadable : UsageFlags.None;
         long prompt = usage.PromptTokens, completion = usage.CompletionTokens;
         if (!usage.IsReported)
         {
@@ -319,24 +318,26 @@ internal sealed class ProxyHandler(
             if (outputBlock is null && verdict.Redacted is { } redacted)
                 payload = redacted;
         }
-        SettleResult settled = await spend.SettleAsync(admission, prompt, completion, flags, outputBlock is null ? StatusCodes.Status200OK : StatusCodes.Status400BadRequest);
+        SettleResult settled = await spend.SettleAsync(admission, usage.IsReported ? usage.Tokens : new Nemo.Grains.Money.TokenUsage(prompt, completion), flags,
+            outputBlock is null ? StatusCodes.Status200OK : StatusCodes.Status400BadRequest);
         if (settled != SettleResult.Billed)
         {
             await SettleFailure.Error(settled, stream: false).WriteAsync(response);
-            return;
+            return tries;
         }
         if (outputBlock is not null)
         {
             await OpenAIError.BadRequest(
                 $"The answer was withheld by guardrail {outputBlock.Id} ({GuardrailConfig.Name(outputBlock.Kind)}); its tokens were billed.",
                 outputBlock.Id.ToString(), "guardrail_violation").WriteAsync(response);
-            return;
+            return tries;
         }
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = upstreamResponse.Content.Headers.ContentType?.ToString() ?? "application/json";
         response.ContentLength = payload.Length;
         admission.Content?.AddResponse(payload);
         await response.Body.WriteAsync(payload, context.RequestAborted);
+        return tries;
     }
 
     private static async Task<byte[]> ReadBoundedAsync(HttpContent content, long limit, Admission admission, UpstreamDeadline deadline)

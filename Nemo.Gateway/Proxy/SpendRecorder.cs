@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Nemo.Grains.Money;
 using Nemo.Grains.Spend;
 using Nemo.Cluster.Calls;
 using Nemo.Gateway.Telemetry;
@@ -14,20 +15,31 @@ namespace Nemo.Gateway.Proxy;
 /// </summary>
 internal sealed partial class SpendRecorder(OrganizationCalls cluster, NemoMetrics metrics, TimeProvider time, ILogger<SpendRecorder> logger)
 {
-    public async Task<SettleResult> SettleAsync(Admission admission, long promptTokens, long completionTokens, UsageFlags flags, int statusCode,
-        TimeSpan? firstToken = null)
+    public Task<SettleResult> SettleAsync(Admission admission, long promptTokens, long completionTokens, UsageFlags flags, int statusCode,
+        TimeSpan? firstToken = null) =>
+        SettleAsync(admission, new TokenUsage(promptTokens, completionTokens), flags, statusCode, firstToken);
+
+    /// <summary>
+    /// Settles at the serving deployment's prices per token kind (<see cref="ModelPrice.Cost(TokenUsage)"/>). Details that don't
+    /// fit their totals are dropped (flagged <see cref="UsageFlags.UsageUnreadable"/>) rather than thrown on.
+    /// </summary>
+    public async Task<SettleResult> SettleAsync(Admission admission, TokenUsage usage, UsageFlags flags, int statusCode, TimeSpan? firstToken = null)
     {
         // The reservation's token bounds are true upper bounds (docs/ARCHITECTURE.md, "Money"): a provider claiming more
         // (10^12 tokens) must not lock the organization out of its TPM limit for months.
-        promptTokens = Math.Max(0, promptTokens);
-        completionTokens = Math.Max(0, completionTokens);
-        if (promptTokens > admission.Request.PromptTokensUpper || completionTokens > admission.Request.OutputTokensUpper)
+        usage = usage with { PromptTokens = Math.Max(0, usage.PromptTokens), CompletionTokens = Math.Max(0, usage.CompletionTokens) };
+        if (!usage.IsConsistent)
         {
-            promptTokens = Math.Min(promptTokens, admission.Request.PromptTokensUpper);
-            completionTokens = Math.Min(completionTokens, admission.Request.OutputTokensUpper);
+            usage = usage.WithoutDetails();
+            flags |= UsageFlags.UsageUnreadable;
+        }
+        if (usage.PromptTokens > admission.Request.PromptTokensUpper || usage.CompletionTokens > admission.Request.OutputTokensUpper)
+        {
+            usage = usage.CappedAt(admission.Request.PromptTokensUpper, admission.Request.OutputTokensUpper);
             flags |= UsageFlags.TokensCapped;
         }
-        long cost = admission.Model.Price.Cost(promptTokens, completionTokens);
+        long promptTokens = usage.PromptTokens, completionTokens = usage.CompletionTokens;
+        long cost = admission.Model.Price.Cost(usage);
         if (cost > admission.CostUpperBound)
         {
             // The reservation is the most this request may spend (docs/ARCHITECTURE.md, "Money"); never settle above it.
@@ -39,7 +51,8 @@ internal sealed partial class SpendRecorder(OrganizationCalls cluster, NemoMetri
             admission.Customer, admission.Model.Name, admission.Endpoint.UpstreamPath(), promptTokens, completionTokens, cost,
             admission.Request.TokenEstimate, flags, statusCode, (long)time.GetElapsedTime(admission.StartedTimestamp).TotalMilliseconds,
             admission.Model.Provider, firstToken is { } ttft ? (long)ttft.TotalMilliseconds : null,
-            admission.GuardrailHits, admission.Experiment?.ExperimentId, admission.Experiment?.Variant);
+            admission.GuardrailHits, admission.Experiment?.ExperimentId, admission.Experiment?.Variant,
+            admission.Attempts, usage.CachedTokens, usage.CacheWriteTokens, usage.ReasoningTokens);
         long settling = time.GetTimestamp();
         try
         {

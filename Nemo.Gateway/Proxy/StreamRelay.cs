@@ -37,12 +37,12 @@ internal sealed class StreamRelay(DeploymentRouter upstream, SpendRecorder spend
     private static readonly byte[] EventEnd = "\n\n"u8.ToArray();
     private static readonly byte[] Done = "data: [DONE]\n\n"u8.ToArray();
 
-    public async Task RelayAsync(HttpContext context, Admission admission)
+    public async Task<UpstreamTries> RelayAsync(HttpContext context, Admission admission)
     {
         metrics.StreamStarted();
         try
         {
-            await RelayCoreAsync(context, admission);
+            return await RelayCoreAsync(context, admission);
         }
         finally
         {
@@ -50,22 +50,23 @@ internal sealed class StreamRelay(DeploymentRouter upstream, SpendRecorder spend
         }
     }
 
-    private async Task RelayCoreAsync(HttpContext context, Admission admission)
+    private async Task<UpstreamTries> RelayCoreAsync(HttpContext context, Admission admission)
     {
         HttpResponse response = context.Response;
         CancellationToken clientAborted = context.RequestAborted;
         using var deadline = new UpstreamDeadline(clientAborted, options.UpstreamTimeout, time);
         using UpstreamCall call = await UpstreamCall.StartAsync(upstream, admission, deadline);
-        admission = admission with { Model = call.Served }; // settled at the price of the deployment that answered
+        admission = admission with { Model = call.Served, Attempts = call.Attempts }; // settled at the price of the deployment that answered
+        var tries = new UpstreamTries(call.Attempts, call.Served.Provider);
         if (await call.ReleaseIfFailedAsync(spend, admission, response, deadline))
-            return;
+            return tries;
         HttpResponseMessage upstreamResponse = call.Response!;
         if (IsJson(upstreamResponse.Content.Headers.ContentType))
         {
             // A plain reply to a stream request: the client asked for events and gets none of this.
             await spend.ReleaseAsync(admission);
             await UpstreamCall.BadResponse("a plain JSON reply to a stream request").WriteAsync(response);
-            return;
+            return tries;
         }
 
         PipeWriter writer = response.BodyWriter;
@@ -140,7 +141,7 @@ internal sealed class StreamRelay(DeploymentRouter upstream, SpendRecorder spend
             // Nothing reached the client: a plain error, nothing charged.
             await spend.ReleaseAsync(admission);
             await UpstreamCall.BodyFailed(admission, deadline, charged: false).WriteAsync(response);
-            return;
+            return tries;
         }
         if (!complete)
             flags |= deadline.ClientGone ? UsageFlags.ClientAborted : UsageFlags.StreamCut;
@@ -161,15 +162,18 @@ internal sealed class StreamRelay(DeploymentRouter upstream, SpendRecorder spend
             if (hits.Count > 0)
                 admission = admission with { GuardrailHits = [.. (admission.GuardrailHits ?? []).Union(hits.Select(h => h.Id))] };
         }
-        SettleResult settled = await spend.SettleAsync(admission, prompt, completion, flags, StatusCodes.Status200OK, firstToken);
+        if (usage.DetailsUnreadable)
+            flags |= UsageFlags.UsageUnreadable;
+        SettleResult settled = await spend.SettleAsync(admission, usage.IsReported ? usage.Tokens : new Nemo.Grains.Money.TokenUsage(prompt, completion), flags,
+            StatusCodes.Status200OK, firstToken);
         if (clientAborted.IsCancellationRequested)
-            return;
+            return tries;
         if (!started)
         {
             if (settled != SettleResult.Billed)
             {
                 await SettleFailure.Error(settled, stream: false).WriteAsync(response);
-                return;
+                return tries;
             }
             StartResponse(response);
         }
@@ -194,6 +198,7 @@ internal sealed class StreamRelay(DeploymentRouter upstream, SpendRecorder spend
         {
             // the client went away at the very end; the usage is already recorded
         }
+        return tries;
     }
 
     private static void StartResponse(HttpResponse response)

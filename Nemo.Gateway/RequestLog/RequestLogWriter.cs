@@ -20,12 +20,14 @@ internal sealed class RequestLogWriter(NemoDatabase database, IMeterFactory mete
         await using NpgsqlCommand command = database.DataSource.CreateCommand(
             """
             INSERT INTO nemo.request_failures (request_id, organization_id, team_id, key_id, user_id, customer_id, model, deployment,
-                                               endpoint, status_code, latency_ms, occurred_at, error_code, guardrail_hits, experiment_id, experiment_variant)
+                                               endpoint, status_code, latency_ms, occurred_at, error_code, guardrail_hits, experiment_id, experiment_variant,
+                                               attempts)
             SELECT id, org, team, key, usr, customer, model, deployment, endpoint, status, latency, occurred, error_code,
-                   string_to_array(hits, ',')::uuid[], experiment, variant
+                   string_to_array(hits, ',')::uuid[], experiment, variant, attempts
             FROM unnest(@id, @org, @team, @key, @user, @customer, @model, @deployment, @endpoint, @status, @latency, @occurred,
-                        @error_code, @hits, @experiment, @variant)
-                AS u(id, org, team, key, usr, customer, model, deployment, endpoint, status, latency, occurred, error_code, hits, experiment, variant)
+                        @error_code, @hits, @experiment, @variant, @attempts)
+                AS u(id, org, team, key, usr, customer, model, deployment, endpoint, status, latency, occurred, error_code, hits, experiment, variant,
+                     attempts)
             ON CONFLICT (request_id) DO NOTHING
             """);
         command.Parameters.AddWithValue("id", batch.Select(f => f.RequestId).ToArray());
@@ -44,6 +46,7 @@ internal sealed class RequestLogWriter(NemoDatabase database, IMeterFactory mete
         command.Parameters.Add(new NpgsqlParameter<string?[]>("hits", batch.Select(f => f.GuardrailHits is { Length: > 0 } h ? string.Join(',', h) : null).ToArray()));
         command.Parameters.Add(new NpgsqlParameter<Guid?[]>("experiment", batch.Select(f => f.ExperimentId).ToArray()));
         command.Parameters.Add(new NpgsqlParameter<string?[]>("variant", batch.Select(f => f.ExperimentVariant).ToArray()));
+        command.Parameters.Add(new NpgsqlParameter<int?[]>("attempts", batch.Select(f => f.Attempts).ToArray()));
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }

@@ -49,8 +49,9 @@ internal sealed record RoutePlan(IReadOnlyList<string>? RequestFallbacks, Provid
         {
             if (!Preferences.Allows(deployment) || !ProviderAdapters.For(deployment.Kind).Serves(endpoint))
                 continue;
-            input = Math.Max(input, deployment.Price.InputNanosPerMillion);
-            output = Math.Max(output, deployment.Price.OutputNanosPerMillion);
+            // Any prompt token may be a cache read or write and any output token reasoning: the highest rate of each side.
+            input = Math.Max(input, deployment.Price.MaxPromptNanosPerMillion);
+            output = Math.Max(output, deployment.Price.MaxOutputNanosPerMillion);
         }
     }
 }

@@ -6,7 +6,11 @@ namespace Nemo.Grains.Spend;
 /// that served the model) and <see cref="FirstTokenMs"/> (streams: time to the first event relayed) are
 /// for the request log; they come last so that older callers' messages still deserialize. So do
 /// <see cref="GuardrailHits"/> (the ids of the guardrail rules the request hit, never the matched text) and
-/// the A/B test variant that served it (<see cref="ExperimentId"/>, <see cref="ExperimentVariant"/>).
+/// the A/B test variant that served it (<see cref="ExperimentId"/>, <see cref="ExperimentVariant"/>), the upstream
+/// attempts it took (<see cref="Attempts"/>, retries and fallbacks included; null from older callers), and the parts
+/// of the token totals billed at their own prices: cache reads (<see cref="CachedTokens"/>) and cache writes
+/// (<see cref="CacheWriteTokens"/>) within <see cref="PromptTokens"/>, reasoning (<see cref="ReasoningTokens"/>)
+/// within <see cref="CompletionTokens"/>.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("nemo.settle-request")]
 public sealed record SettleRequest(
@@ -29,4 +33,8 @@ public sealed record SettleRequest(
     long? FirstTokenMs = null,
     Guid[]? GuardrailHits = null,
     Guid? ExperimentId = null,
-    string? ExperimentVariant = null);
+    string? ExperimentVariant = null,
+    int? Attempts = null,
+    long CachedTokens = 0,
+    long CacheWriteTokens = 0,
+    long ReasoningTokens = 0);

@@ -15,7 +15,11 @@ public enum UsageFlags
     CostCapped = 8,
     /// <summary>The reported tokens exceeded the request's upper bounds; the recorded (and rate-limited) tokens were capped at them.</summary>
     TokensCapped = 16,
-    /// <summary>The provider sent usage that could not be trusted (a fraction, a negative, a duplicate, a missing count); treated as not reported.</summary>
+    /// <summary>
+    /// The provider sent usage that could not be trusted (a fraction, a negative, a duplicate, a missing count); treated as not reported.
+    /// Without <see cref="Estimated"/>: only its cache or reasoning details could not be (or did not fit the totals); they were
+    /// dropped and the reported totals billed at the plain input and output prices.
+    /// </summary>
     UsageUnreadable = 32,
 
     /// <summary>

@@ -18,10 +18,10 @@ internal sealed class AppendStatement : IAsyncDisposable
         WITH batch AS (
             SELECT * FROM unnest(@request_id, @org, @team, @key, @user, @customer, @model, @endpoint, @prompt, @completion,
                                  @cost, @flags, @status, @latency, @epoch, @occurred, @deployment, @ttft,
-                                 @guardrail_hits, @experiment_id, @experiment_variant)
+                                 @guardrail_hits, @experiment_id, @experiment_variant, @attempts, @cached, @cache_write, @reasoning)
                 AS b(request_id, organization_id, team_id, key_id, user_id, customer_id, model, endpoint, prompt_tokens,
                      completion_tokens, cost, flags, status_code, latency_ms, epoch, occurred_at, deployment, ttft_ms,
-                     guardrail_hits, experiment_id, experiment_variant)
+                     guardrail_hits, experiment_id, experiment_variant, attempts, cached_tokens, cache_write_tokens, reasoning_tokens)
         ),
         fences AS (
             SELECT organization_id, epoch FROM nemo.organization_activations
@@ -35,10 +35,11 @@ internal sealed class AppendStatement : IAsyncDisposable
         ins AS (
             INSERT INTO nemo.usage_events (request_id, organization_id, team_id, key_id, user_id, customer_id, model, endpoint,
                 prompt_tokens, completion_tokens, cost, flags, status_code, latency_ms, epoch, occurred_at, deployment, ttft_ms,
-                guardrail_hits, experiment_id, experiment_variant)
+                guardrail_hits, experiment_id, experiment_variant, attempts, cached_tokens, cache_write_tokens, reasoning_tokens)
             SELECT request_id, organization_id, team_id, key_id, user_id, customer_id, model, endpoint,
                 prompt_tokens, completion_tokens, cost, flags, status_code, latency_ms, epoch, occurred_at, deployment, ttft_ms,
-                string_to_array(guardrail_hits, ',')::uuid[], experiment_id, experiment_variant
+                string_to_array(guardrail_hits, ',')::uuid[], experiment_id, experiment_variant, attempts, cached_tokens, cache_write_tokens,
+                reasoning_tokens
             FROM valid
             ORDER BY request_id
             ON CONFLICT (request_id) DO NOTHING
@@ -96,6 +97,10 @@ internal sealed class AppendStatement : IAsyncDisposable
         AddArray<string?>("guardrail_hits");
         AddArray<Guid?>("experiment_id");
         AddArray<string?>("experiment_variant");
+        AddArray<int?>("attempts");
+        AddArray<long>("cached");
+        AddArray<long>("cache_write");
+        AddArray<long>("reasoning");
         AddArray<Guid>("orgs");
     }
 
@@ -141,6 +146,10 @@ internal sealed class AppendStatement : IAsyncDisposable
         Set("guardrail_hits", batch.Select(p => p.Usage.GuardrailHits is { Length: > 0 } hits ? string.Join(',', hits) : null));
         Set("experiment_id", batch.Select(p => p.Usage.ExperimentId));
         Set("experiment_variant", batch.Select(p => p.Usage.ExperimentVariant));
+        Set("attempts", batch.Select(p => p.Usage.Attempts));
+        Set("cached", batch.Select(p => p.Usage.CachedTokens));
+        Set("cache_write", batch.Select(p => p.Usage.CacheWriteTokens));
+        Set("reasoning", batch.Select(p => p.Usage.ReasoningTokens));
         Set("orgs", batch.Select(p => p.Usage.OrganizationId).Distinct());
 
         var outcomes = new Dictionary<Guid, AppendOutcome>(batch.Length);

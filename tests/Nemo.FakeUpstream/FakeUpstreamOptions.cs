@@ -51,6 +51,7 @@ public sealed class FakeUpstreamOptions
     /// encoding, <c>o200k_base</c> or <c>cl100k_base</c>, to count like a real OpenAI model (<see cref="OpenAITokenAccounting"/>).
     /// </summary>
     public string? PromptTokenizer { get; set; }
+
     /// <summary>Gemini answers: the prompt tokens reported as cached (<c>cachedContentTokenCount</c>, part of <c>promptTokenCount</c>; at most the prompt).</summary>
     public int GeminiCachedTokens { get; set; }
 
@@ -59,11 +60,24 @@ public sealed class FakeUpstreamOptions
     /// <c>candidatesTokenCount</c>). As with Gemini they count against maxOutputTokens: the text gets what they leave.
     /// </summary>
     public int GeminiThoughtsTokens { get; set; }
+
     /// <summary>The fake Anthropic's <c>cache_read_input_tokens</c> (reported beside, not inside, input_tokens, as Anthropic does).</summary>
     public int CacheReadTokens { get; set; }
 
     /// <summary>The fake Anthropic's <c>cache_creation_input_tokens</c>.</summary>
     public int CacheWriteTokens { get; set; }
+
+    /// <summary>
+    /// When set, chat usage reports <c>prompt_tokens_details.cached_tokens</c> with this value, as given (even
+    /// when larger than <c>prompt_tokens</c>, like a hostile provider).
+    /// </summary>
+    public int? CachedTokens { get; set; }
+
+    /// <summary>
+    /// When set, chat usage reports <c>completion_tokens_details.reasoning_tokens</c> with this value, as given,
+    /// as a part of the unchanged <c>completion_tokens</c>.
+    /// </summary>
+    public int? ReasoningTokens { get; set; }
 
     /// <summary>Model ids listed by GET /v1/models.</summary>
     public IReadOnlyList<string> Models { get; set; } = DefaultModels;

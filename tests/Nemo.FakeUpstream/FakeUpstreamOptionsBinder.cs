@@ -20,6 +20,16 @@ internal static class FakeUpstreamOptionsBinder
         options.CacheReadTokens = ReadInt(section, nameof(options.CacheReadTokens), options.CacheReadTokens, 0);
         options.CacheWriteTokens = ReadInt(section, nameof(options.CacheWriteTokens), options.CacheWriteTokens, 0);
 
+        if (!string.IsNullOrWhiteSpace(section[nameof(options.CachedTokens)]))
+        {
+            options.CachedTokens = ReadInt(section, nameof(options.CachedTokens), 0, 0);
+        }
+
+        if (!string.IsNullOrWhiteSpace(section[nameof(options.ReasoningTokens)]))
+        {
+            options.ReasoningTokens = ReadInt(section, nameof(options.ReasoningTokens), 0, 0);
+        }
+
         var mode = section[nameof(options.Mode)];
         if (!string.IsNullOrWhiteSpace(mode))
         {

@@ -28,18 +28,21 @@ internal sealed class RequestLogStore(AdminDatabase database, TimeProvider time)
         $"""
         SELECT r.request_id, r.occurred_at, r.key_id, k.name, r.team_id, r.user_id, r.customer_id, r.model, r.deployment, r.endpoint,
                r.status_code, r.latency_ms, r.ttft_ms, r.prompt_tokens, r.completion_tokens, r.cost, r.flags,
-               r.error_code, r.guardrail_hits, r.experiment_id, r.experiment_variant
+               r.error_code, r.guardrail_hits, r.experiment_id, r.experiment_variant,
+               r.attempts, r.cached_tokens, r.cache_write_tokens, r.reasoning_tokens
         FROM (
             (SELECT x.request_id, x.occurred_at, x.key_id, x.team_id, x.user_id, x.customer_id, x.model, x.deployment, x.endpoint,
                     x.status_code, x.latency_ms, x.ttft_ms, x.prompt_tokens, x.completion_tokens, x.cost, x.flags,
-                    NULL::text AS error_code, x.guardrail_hits, x.experiment_id, x.experiment_variant
+                    NULL::text AS error_code, x.guardrail_hits, x.experiment_id, x.experiment_variant,
+                    x.attempts, x.cached_tokens, x.cache_write_tokens, x.reasoning_tokens
              FROM nemo.usage_events x
              WHERE {Filters}
              ORDER BY x.occurred_at DESC, x.request_id DESC LIMIT @limit)
             UNION ALL
             (SELECT x.request_id, x.occurred_at, x.key_id, x.team_id, x.user_id, x.customer_id, x.model, x.deployment, x.endpoint,
                     x.status_code, x.latency_ms, NULL::bigint, 0::bigint, 0::bigint, 0::bigint, 0,
-                    x.error_code, x.guardrail_hits, x.experiment_id, x.experiment_variant
+                    x.error_code, x.guardrail_hits, x.experiment_id, x.experiment_variant,
+                    x.attempts, 0::bigint, 0::bigint, 0::bigint
              FROM nemo.request_failures x
              WHERE {Filters} AND NOT EXISTS (SELECT 1 FROM nemo.usage_events u WHERE u.request_id = x.request_id)
              ORDER BY x.occurred_at DESC, x.request_id DESC LIMIT @limit)
@@ -62,7 +65,8 @@ internal sealed class RequestLogStore(AdminDatabase database, TimeProvider time)
                 r.IsDBNull(8) ? null : r.GetString(8), r.GetString(9), r.GetInt32(10), r.GetInt64(11), r.IsDBNull(12) ? null : r.GetInt64(12),
                 r.GetInt64(13), r.GetInt64(14), AdminJson.Money(r.GetInt64(15)), r.GetInt32(16), FlagNames((UsageFlags)r.GetInt32(16)),
                 r.IsDBNull(17) ? null : r.GetString(17), r.IsDBNull(18) ? [] : r.GetFieldValue<Guid[]>(18),
-                r.IsDBNull(19) ? null : r.GetGuid(19), r.IsDBNull(20) ? null : r.GetString(20)),
+                r.IsDBNull(19) ? null : r.GetGuid(19), r.IsDBNull(20) ? null : r.GetString(20),
+                r.IsDBNull(21) ? null : r.GetInt32(21), r.GetInt64(22), r.GetInt64(23), r.GetInt64(24)),
             cancellationToken, ("org", organizationId), ("from", window.From), ("to", window.To), ("key", filter.KeyId), ("team", filter.TeamId),
             ("customer", filter.CustomerId), ("model", filter.Model), ("status_min", filter.StatusMin), ("status_max", filter.StatusMax),
             ("errors", filter.ErrorsOnly), ("after", paging.AfterTime), ("after_id", afterId), ("limit", paging.Fetch));

@@ -15,6 +15,8 @@ public static class FakeOverrides
     public const string CompletionTokensHeader = "x-fake-completion-tokens";
     public const string CutAfterChunksHeader = "x-fake-cut-after-chunks";
     public const string PromptTokenizerHeader = "x-fake-prompt-tokenizer";
+    public const string CachedTokensHeader = "x-fake-cached-tokens";
+    public const string ReasoningTokensHeader = "x-fake-reasoning-tokens";
 
     /// <summary>Prefix of a <c>user</c> field that carries overrides.</summary>
     public const string UserPrefix = "fake:";
@@ -29,6 +31,8 @@ public static class FakeOverrides
 
     /// <summary>The <c>prompt_tokenizer</c> value of the default count, ceil(bytes / 4) + 3 per message.</summary>
     public const string BytesTokenizer = "bytes";
+    public const string CachedTokensKey = "cached_tokens";
+    public const string ReasoningTokensKey = "reasoning_tokens";
 
     /// <summary>Builds a <c>user</c> value such as "fake:mode=cut;cut_after=2".</summary>
     public static string User(
@@ -38,7 +42,9 @@ public static class FakeOverrides
         int? completionTokens = null,
         int? cutAfter = null,
         string? usage = null,
-        string? promptTokenizer = null)
+        string? promptTokenizer = null,
+        int? cachedTokens = null,
+        int? reasoningTokens = null)
     {
         var text = new StringBuilder(UserPrefix);
         Append(text, ModeKey, mode?.ToName());
@@ -48,6 +54,8 @@ public static class FakeOverrides
         Append(text, CutAfterKey, cutAfter?.ToString(CultureInfo.InvariantCulture));
         Append(text, UsageKey, usage);
         Append(text, PromptTokenizerKey, promptTokenizer);
+        Append(text, CachedTokensKey, cachedTokens?.ToString(CultureInfo.InvariantCulture));
+        Append(text, ReasoningTokensKey, reasoningTokens?.ToString(CultureInfo.InvariantCulture));
         return text.ToString();
     }
 

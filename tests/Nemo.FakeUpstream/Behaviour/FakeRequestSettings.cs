@@ -8,7 +8,9 @@ internal readonly record struct FakeRequestSettings(
     int CompletionTokens,
     int CutAfterChunks,
     string? UsageLiteral = null,
-    string? PromptTokenizer = null)
+    string? PromptTokenizer = null,
+    int? CachedTokens = null,
+    int? ReasoningTokens = null)
 {
     public static FakeRequestSettings From(FakeUpstreamOptions options) => new(
         options.Mode,
@@ -16,5 +18,7 @@ internal readonly record struct FakeRequestSettings(
         Math.Max(0, options.ChunkDelayMs),
         Math.Max(0, options.CompletionTokens),
         Math.Max(0, options.CutAfterChunks),
-        PromptTokenizer: options.PromptTokenizer);
+        PromptTokenizer: options.PromptTokenizer,
+        CachedTokens: options.CachedTokens,
+        ReasoningTokens: options.ReasoningTokens);
 }

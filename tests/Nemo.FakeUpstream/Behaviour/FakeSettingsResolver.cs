@@ -43,6 +43,8 @@ internal static class FakeSettingsResolver
                 FakeOverrides.CutAfterKey => settings with { CutAfterChunks = ParseCount(value, "user", key) },
                 FakeOverrides.UsageKey => settings with { UsageLiteral = value },
                 FakeOverrides.PromptTokenizerKey => settings with { PromptTokenizer = ParseTokenizer(value, "user") },
+                FakeOverrides.CachedTokensKey => settings with { CachedTokens = ParseCount(value, "user", key) },
+                FakeOverrides.ReasoningTokensKey => settings with { ReasoningTokens = ParseCount(value, "user", key) },
                 _ => throw new FakeRequestException($"Unknown fake override '{key}' in 'user'.", "user"),
             };
         }
@@ -80,6 +82,16 @@ internal static class FakeSettingsResolver
         if (Header(headers, FakeOverrides.PromptTokenizerHeader) is { } tokenizer)
         {
             settings = settings with { PromptTokenizer = ParseTokenizer(tokenizer, FakeOverrides.PromptTokenizerHeader) };
+        }
+
+        if (Header(headers, FakeOverrides.CachedTokensHeader) is { } cached)
+        {
+            settings = settings with { CachedTokens = ParseCount(cached, FakeOverrides.CachedTokensHeader) };
+        }
+
+        if (Header(headers, FakeOverrides.ReasoningTokensHeader) is { } reasoning)
+        {
+            settings = settings with { ReasoningTokens = ParseCount(reasoning, FakeOverrides.ReasoningTokensHeader) };
         }
 
         return settings;

@@ -4,7 +4,7 @@ namespace Nemo.FakeUpstream;
 
 /// <summary>chat.completion.chunk events. When usage was asked for, every chunk before the
 /// usage chunk carries "usage":null, as OpenAI does.</summary>
-internal sealed class ChatChunkFormat(string model, bool includeUsage, string? usageLiteral = null) : IStreamChunkFormat
+internal sealed class ChatChunkFormat(string model, bool includeUsage, string? usageLiteral = null, UsageDetails details = default) : IStreamChunkFormat
 {
     private readonly string _id = ResponseIds.Next("chatcmpl-");
     private readonly long _created = ResponseIds.Now();
@@ -43,7 +43,7 @@ internal sealed class ChatChunkFormat(string model, bool includeUsage, string? u
         WriteHeader(json);
         json.WriteStartArray("choices");
         json.WriteEndArray();
-        UsageJson.Write(json, promptTokens, completionTokens, usageLiteral);
+        UsageJson.Write(json, promptTokens, completionTokens, usageLiteral, details);
         json.WriteEndObject();
     }
 

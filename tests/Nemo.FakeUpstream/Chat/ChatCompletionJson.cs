@@ -8,7 +8,8 @@ internal static class ChatCompletionJson
 {
     public const string SystemFingerprint = "fp_fake";
 
-    public static ArrayBufferWriter<byte> Write(string model, GenerationPlan plan, int promptTokens, bool withUsage, string? usageLiteral = null, string? content = null)
+    public static ArrayBufferWriter<byte> Write(string model, GenerationPlan plan, int promptTokens, bool withUsage, string? usageLiteral = null, string? content = null,
+        UsageDetails details = default)
     {
         var buffer = new ArrayBufferWriter<byte>(512 + (plan.Tokens * 12));
         using var json = new Utf8JsonWriter(buffer, JsonOutput.Options);
@@ -38,7 +39,7 @@ internal static class ChatCompletionJson
         json.WriteEndArray();
         if (withUsage)
         {
-            UsageJson.Write(json, promptTokens, plan.Tokens, usageLiteral);
+            UsageJson.Write(json, promptTokens, plan.Tokens, usageLiteral, details);
         }
 
         json.WriteString("system_fingerprint", SystemFingerprint);

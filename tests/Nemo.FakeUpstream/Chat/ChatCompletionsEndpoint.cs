@@ -22,13 +22,13 @@ internal sealed class ChatCompletionsEndpoint(FakeUpstreamOptions options, FakeU
         if (request.Stream && settings.Mode != FakeMode.JsonStream)
         {
             var includeUsage = request.IncludeUsage && withUsage;
-            var format = new ChatChunkFormat(request.Model, includeUsage, usageLiteral);
+            var format = new ChatChunkFormat(request.Model, includeUsage, usageLiteral, UsageDetails.From(settings));
             await TokenStreamer.StreamAsync(context, settings, format, plan, request.PromptTokensFor(settings), includeUsage);
             return;
         }
 
         // The echo model answers the last user message verbatim (what a guardrail let through or masked).
         var echo = request.Model == FakeUpstreamOptions.EchoModel ? request.LastUserText : null;
-        await SendAsync(context, settings, ChatCompletionJson.Write(request.Model, plan, request.PromptTokensFor(settings), withUsage, usageLiteral, echo));
+        await SendAsync(context, settings, ChatCompletionJson.Write(request.Model, plan, request.PromptTokensFor(settings), withUsage, usageLiteral, echo, UsageDetails.From(settings)));
     }
 }

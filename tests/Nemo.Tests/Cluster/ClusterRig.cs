@@ -76,13 +76,31 @@ public sealed class ClusterRig : IAsyncDisposable
     /// <summary>A gateway that co-hosts a silo, as <c>./nemo up</c> runs by default.</summary>
     public async Task<NodeProcess> StartAllInOneAsync() => await StartAsync("all-in-one", "Nemo.Gateway");
 
+    /// <summary>
+    /// Starts a node on ports picked free just before. Another process may take one of them before the node binds
+    /// it (nodes start several at a time, beside other tests'): a node that exits for an address already in use
+    /// is started again on new ports, at most three times. Any other failure is the test's.
+    /// </summary>
     private async Task<NodeProcess> StartAsync(string role, string project)
     {
-        int clusterPort = NodeProcess.FreePort();
-        NodeProcess node = NodeProcess.Start(role, project, Environment(role, clusterPort), _logDirectory, clusterPort);
-        _nodes.Add(node);
-        await node.WaitReadyAsync(TimeSpan.FromSeconds(60));
-        return node;
+        for (int attempt = 1; ; attempt++)
+        {
+            int clusterPort = NodeProcess.FreePort();
+            NodeProcess node = NodeProcess.Start(role, project, Environment(role, clusterPort), _logDirectory, clusterPort);
+            lock (_nodes)
+                _nodes.Add(node);
+            try
+            {
+                await node.WaitReadyAsync(TimeSpan.FromSeconds(60));
+                return node;
+            }
+            catch (InvalidOperationException ex) when (attempt < 3 && ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                lock (_nodes)
+                    _nodes.Remove(node);
+                await node.DisposeAsync();
+            }
+        }
     }
 
     /// <summary>Starts several nodes at once (each still waits for its own readiness).</summary>

@@ -101,6 +101,8 @@ public sealed class RoutingTests : IAsyncLifetime
         Assert.Equal("fake", deployment);
         Assert.Equal(new Nemo.Grains.Money.ModelPrice(2_000_000_000, 8_000_000_000).Cost(prompt, completion), cost);
         Assert.Equal(body.GetProperty("usage").GetProperty("completion_tokens").GetInt64(), completion);
+        // The broken deployment's 500, then the fallback: two attempts, recorded with the usage event.
+        Assert.Equal(2, await _database.ScalarAsync<int>("SELECT attempts FROM nemo.usage_events WHERE organization_id = @org", ("org", tenant.OrganizationId)));
     }
 
     [Fact]
@@ -117,6 +119,11 @@ public sealed class RoutingTests : IAsyncLifetime
         Assert.Contains("upstream_error", text);
         Assert.Equal(healthyBefore, Healthy.TotalRequests);
         Assert.Equal(0, (await UsageAsync(tenant)).Events);
+        // The failure's request-log entry names the deployment that failed and the one attempt made.
+        await Eventually.TrueAsync(async () => await _database.ScalarAsync<long>(
+            "SELECT count(*) FROM nemo.request_failures WHERE organization_id = @org", ("org", tenant.OrganizationId)) == 1, "the failure is logged");
+        Assert.Equal("broken|1|502", await _database.ScalarAsync<string>(
+            "SELECT concat_ws('|', deployment, attempts, status_code) FROM nemo.request_failures WHERE organization_id = @org", ("org", tenant.OrganizationId)));
     }
 
     [Fact]

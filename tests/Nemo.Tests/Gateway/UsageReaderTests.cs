@@ -53,6 +53,67 @@ public sealed class UsageReaderTests
     }
 
     [Theory]
+    [InlineData("""{"usage":{"prompt_tokens":10,"completion_tokens":7,"prompt_tokens_details":{"cached_tokens":3,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":5,"audio_tokens":0,"accepted_prediction_tokens":0}}}""", 3, 0, 5)]
+    [InlineData("""{"id":"x","choices":[],"usage":{"prompt_tokens_details":{"cache_write_tokens":4,"cached_tokens":6},"prompt_tokens":10,"completion_tokens":7}}""", 6, 4, 0)]
+    [InlineData("""{"usage":{"prompt_tokens":10,"completion_tokens":7,"prompt_tokens_details":{"cached_tokens":10},"completion_tokens_details":{"reasoning_tokens":7}}}""", 10, 0, 7)]
+    [InlineData("""{"usage":{"prompt_tokens":10,"completion_tokens":7,"prompt_tokens_details":null,"completion_tokens_details":null}}""", 0, 0, 0)]
+    [InlineData("""{"usage":{"prompt_tokens":10,"completion_tokens":7,"prompt_tokens_details":{"cached_tokens":null,"audio_tokens":null}}}""", 0, 0, 0)]
+    [InlineData("""{"usage":{"prompt_tokens":10,"completion_tokens":7,"prompt_tokens_details":{"reasoning_tokens":5},"completion_tokens_details":{"cached_tokens":3}}}""", 0, 0, 0)]
+    [InlineData("""{"usage":{"prompt_tokens":9223372036854775807,"completion_tokens":0,"prompt_tokens_details":{"cached_tokens":9223372036854775807}}}""", long.MaxValue, 0, 0)]
+    public void Read_Details(string json, long cached, long cacheWrite, long reasoning)
+    {
+        UsageReport report = UsageReader.Read(Encoding.UTF8.GetBytes(json));
+
+        Assert.Equal(UsageStatus.Reported, report.Status);
+        Assert.False(report.DetailsUnreadable);
+        Assert.Equal((cached, cacheWrite, reasoning), (report.CachedTokens, report.CacheWriteTokens, report.ReasoningTokens));
+        Assert.True(report.Tokens.IsConsistent);
+    }
+
+    /// <summary>Details that can't be trusted are all dropped (flagged); the totals they came with still count.</summary>
+    [Theory]
+    [InlineData("""{"cached_tokens":3.5}""", "")]
+    [InlineData("""{"cached_tokens":-1}""", "")]
+    [InlineData("""{"cached_tokens":"3"}""", "")]
+    [InlineData("""{"cached_tokens":1e1}""", "")]
+    [InlineData("""{"cached_tokens":{"n":3}}""", "")]
+    [InlineData("""{"cached_tokens":99999999999999999999}""", "")]
+    [InlineData("""{"cached_tokens":3,"cached_tokens":3}""", "")]
+    [InlineData("""{"cache_write_tokens":2,"cache_write_tokens":2}""", "")]
+    [InlineData("""{"cached_tokens":11}""", "")]
+    [InlineData("""{"cached_tokens":6,"cache_write_tokens":5}""", "")]
+    [InlineData("""{"cached_tokens":9223372036854775807,"cache_write_tokens":9223372036854775807}""", "")]
+    [InlineData("""[3]""", "")]
+    [InlineData("""3""", "")]
+    [InlineData("""{"cached_tokens":3}""", """{"reasoning_tokens":8}""")]
+    [InlineData("""{"cached_tokens":3}""", """{"reasoning_tokens":-5}""")]
+    [InlineData("""{"cached_tokens":3}""", """{"reasoning_tokens":5,"reasoning_tokens":5}""")]
+    [InlineData("""{"cached_tokens":3}""", "\"five\"")]
+    public void Read_HostileDetails_AreNotReported(string promptDetails, string completionDetails)
+    {
+        string completion = completionDetails.Length == 0 ? "" : $""","completion_tokens_details":{completionDetails}""";
+        string json = """{"usage":{"prompt_tokens":10,"completion_tokens":7,"prompt_tokens_details":""" + promptDetails + completion + "}}";
+
+        UsageReport report = UsageReader.Read(Encoding.UTF8.GetBytes(json));
+
+        Assert.Equal(new UsageReport(UsageStatus.Reported, 10, 7, DetailsUnreadable: true), report);
+    }
+
+    [Fact]
+    public void Read_DetailsGivenTwice_AreNotReported()
+    {
+        byte[] json = """{"usage":{"prompt_tokens":10,"completion_tokens":7,"prompt_tokens_details":{"cached_tokens":3},"prompt_tokens_details":{"cached_tokens":1}}}"""u8.ToArray();
+        Assert.Equal(new UsageReport(UsageStatus.Reported, 10, 7, DetailsUnreadable: true), UsageReader.Read(json));
+    }
+
+    [Fact]
+    public void Read_DetailsDoNotRescueUnreadableTotals()
+    {
+        byte[] json = """{"usage":{"prompt_tokens":1.5,"completion_tokens":7,"prompt_tokens_details":{"cached_tokens":1}}}"""u8.ToArray();
+        Assert.Equal(UsageReport.Unreadable, UsageReader.Read(json));
+    }
+
+    [Theory]
     [InlineData("""{"choices":[],"usage":{}}""", true)]
     [InlineData("""{"choices":[{"delta":{}}]}""", false)]
     [InlineData("""{"usage":{}}""", false)]
