@@ -155,6 +155,11 @@ internal sealed class ModelCatalog
                     errors.Add($"{where}:Weight must be between 1 and 1000 (currently {model.Weight}).");
                 if (model.UpstreamModel is { } upstream && (upstream.Length is 0 or > 256 || upstream.Any(char.IsControl)))
                     errors.Add($"{where}:UpstreamModel must be the provider's model name, 1 to 256 characters (currently '{upstream}').");
+                foreach ((string name, TimeSpan? value) in new[] { ("FirstByteTimeout", model.FirstByteTimeout), ("IdleTimeout", model.IdleTimeout) })
+                {
+                    if (value <= TimeSpan.Zero)
+                        errors.Add($"{where}:{name} must be positive when set (currently {value}).");
+                }
                 Proxy.PromptEncoding? tokenizer = null;
                 if (model.Tokenizer is { } tokenizerName && !Proxy.PromptEncoding.TryGet(tokenizerName, out tokenizer))
                     errors.Add($"{where}:Tokenizer must be o200k_base or cl100k_base, or left out when the model's tokenizer is unknown (currently '{tokenizerName}').");
@@ -166,7 +171,8 @@ internal sealed class ModelCatalog
                     if (!deployments.TryGetValue(modelName, out List<CatalogModel>? list))
                         deployments[modelName] = list = [];
                     list.Add(new CatalogModel(modelName, providerName, EnsureTrailingSlash(baseUrl), provider.ApiKey,
-                        resolved, model.OutputCap ?? catalogCap ?? DefaultOutputCap, model.OutputLimitField, timeouts, model.UpstreamModel, model.Weight,
+                        resolved, model.OutputCap ?? catalogCap ?? DefaultOutputCap, model.OutputLimitField,
+                        timeouts with { FirstByte = model.FirstByteTimeout ?? timeouts.FirstByte, Idle = model.IdleTimeout ?? timeouts.Idle }, model.UpstreamModel, model.Weight,
                         provider.Kind, provider.ApiVersion, tokenizer));
                 }
             }

@@ -88,4 +88,14 @@ public sealed class ModelOptions
     /// per-message overhead) instead of their byte length, if every deployment the model may reach has one.
     /// </summary>
     public string? Tokenizer { get; set; }
+
+    /// <summary>
+    /// This deployment's wait for the response headers, when it differs from its provider's <c>FirstByteTimeout</c>
+    /// (e.g. a slow reasoning model beside fast ones on one provider). The connect timeout stays the provider's:
+    /// connections are to the provider, shared by its models.
+    /// </summary>
+    public TimeSpan? FirstByteTimeout { get; set; }
+
+    /// <summary>This deployment's longest silence between two reads of a body, when it differs from its provider's <c>IdleTimeout</c>.</summary>
+    public TimeSpan? IdleTimeout { get; set; }
 }

@@ -202,7 +202,8 @@ public sealed class AnthropicAdapterTranslationTests
         Assert.Equal(157, usage.GetProperty("total_tokens").GetInt64());
         Assert.Equal(30, usage.GetProperty("prompt_tokens_details").GetProperty("cached_tokens").GetInt64());
         Assert.Equal(20, usage.GetProperty("prompt_tokens_details").GetProperty("cache_write_tokens").GetInt64());
-        Assert.Equal(new UsageReport(UsageStatus.Reported, 150, 7), UsageReader.Read(completion));
+        // Billing reads the details: 30 cache reads and 20 cache writes within the 150 prompt tokens.
+        Assert.Equal(new UsageReport(UsageStatus.Reported, 150, 7, CachedTokens: 30, CacheWriteTokens: 20), UsageReader.Read(completion));
     }
 
     [Theory]
@@ -314,7 +315,7 @@ public sealed class AnthropicAdapterTranslationTests
         Assert.Equal("tool_calls", chunks[6].GetProperty("choices")[0].GetProperty("finish_reason").GetString());
         Assert.Equal(8, chunks.Length);
         Assert.Equal(0, chunks[7].GetProperty("choices").GetArrayLength());
-        Assert.Equal(new UsageReport(UsageStatus.Reported, 35, 12), UsageReader.Read(Encoding.UTF8.GetBytes(events[^2])));
+        Assert.Equal(new UsageReport(UsageStatus.Reported, 35, 12, CachedTokens: 6, CacheWriteTokens: 4), UsageReader.Read(Encoding.UTF8.GetBytes(events[^2])));
         Assert.Equal(6, chunks[7].GetProperty("usage").GetProperty("prompt_tokens_details").GetProperty("cached_tokens").GetInt64());
         Assert.All(events[..^2], e => Assert.False(UsageReader.Read(Encoding.UTF8.GetBytes(e)).IsReported)); // only the last chunk completes the response
     }

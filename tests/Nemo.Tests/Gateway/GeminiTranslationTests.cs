@@ -135,7 +135,9 @@ public sealed class GeminiTranslationTests
         Assert.Equal((120, 32, 152, 100, 30), (usage.GetProperty("prompt_tokens").GetInt32(), usage.GetProperty("completion_tokens").GetInt32(),
             usage.GetProperty("total_tokens").GetInt32(), usage.GetProperty("prompt_tokens_details").GetProperty("cached_tokens").GetInt32(),
             usage.GetProperty("completion_tokens_details").GetProperty("reasoning_tokens").GetInt32()));
-        Assert.Equal(new Nemo.Gateway.Proxy.UsageReport(Nemo.Gateway.Proxy.UsageStatus.Reported, 120, 32), Nemo.Gateway.Proxy.UsageReader.Read(completion));
+        // Billing reads the details too: 100 cache reads, 30 reasoning tokens.
+        Assert.Equal(new Nemo.Gateway.Proxy.UsageReport(Nemo.Gateway.Proxy.UsageStatus.Reported, 120, 32, CachedTokens: 100, ReasoningTokens: 30),
+            Nemo.Gateway.Proxy.UsageReader.Read(completion));
     }
 
     [Fact]
@@ -240,7 +242,8 @@ public sealed class GeminiTranslationTests
         Assert.Contains("\"content\":\"lo\"", events[2]);
         Assert.Contains("\"finish_reason\":\"stop\"", events[3]);
         Assert.True(Nemo.Gateway.Proxy.UsageReader.HasEmptyChoices(Encoding.UTF8.GetBytes(events[4])));
-        Assert.Equal(new Nemo.Gateway.Proxy.UsageReport(Nemo.Gateway.Proxy.UsageStatus.Reported, 4, 5), Nemo.Gateway.Proxy.UsageReader.Read(Encoding.UTF8.GetBytes(events[4])));
+        Assert.Equal(new Nemo.Gateway.Proxy.UsageReport(Nemo.Gateway.Proxy.UsageStatus.Reported, 4, 5, ReasoningTokens: 3),
+            Nemo.Gateway.Proxy.UsageReader.Read(Encoding.UTF8.GetBytes(events[4])));
         Assert.Equal("[DONE]", events[5]);
         Assert.All(events.Take(5), e => Assert.Contains("\"id\":\"chatcmpl-s1\"", e));
     }

@@ -258,16 +258,22 @@ public sealed class PromptTokenBoundTests
         {
             ["Nemo:Providers:a:BaseUrl"] = "http://127.0.0.1:1/v1",
             ["Nemo:Providers:a:Models:both:InputPerMillion"] = "1",
+            ["Nemo:Providers:a:Models:both:OutputPerMillion"] = "2",
             ["Nemo:Providers:a:Models:both:Tokenizer"] = "o200k_base",
             ["Nemo:Providers:a:Models:half:InputPerMillion"] = "1",
+            ["Nemo:Providers:a:Models:half:OutputPerMillion"] = "2",
             ["Nemo:Providers:a:Models:half:Tokenizer"] = "o200k_base",
             ["Nemo:Providers:a:Models:falls:InputPerMillion"] = "1",
+            ["Nemo:Providers:a:Models:falls:OutputPerMillion"] = "2",
             ["Nemo:Providers:a:Models:falls:Tokenizer"] = "O200K_BASE",
             ["Nemo:Providers:a:Models:plain:InputPerMillion"] = "1",
+            ["Nemo:Providers:a:Models:plain:OutputPerMillion"] = "2",
             ["Nemo:Providers:b:BaseUrl"] = "http://127.0.0.1:2/v1",
             ["Nemo:Providers:b:Models:both:InputPerMillion"] = "1",
+            ["Nemo:Providers:b:Models:both:OutputPerMillion"] = "2",
             ["Nemo:Providers:b:Models:both:Tokenizer"] = "cl100k_base",
             ["Nemo:Providers:b:Models:half:InputPerMillion"] = "1",
+            ["Nemo:Providers:b:Models:half:OutputPerMillion"] = "2",
             ["Nemo:Routing:Fallbacks:falls:0"] = "plain",
         }).Build());
 
@@ -294,8 +300,10 @@ public sealed class PromptTokenBoundTests
         {
             ["Nemo:Providers:a:BaseUrl"] = "http://127.0.0.1:1/v1",
             ["Nemo:Providers:a:Models:m:InputPerMillion"] = "1",
+            ["Nemo:Providers:a:Models:m:OutputPerMillion"] = "2",
             ["Nemo:Providers:a:Models:m:Tokenizer"] = "p50k_base",
             ["Nemo:Providers:a:Models:n:InputPerMillion"] = "1",
+            ["Nemo:Providers:a:Models:n:OutputPerMillion"] = "2",
             ["Nemo:Providers:a:Models:n:Tokenizer"] = "llama3",
         }).Build()));
         Assert.Contains("Nemo:Providers:a:Models:m:Tokenizer must be o200k_base or cl100k_base", error.Message);
