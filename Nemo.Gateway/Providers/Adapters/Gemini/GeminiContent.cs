@@ -1,6 +1,4 @@
 using System.Buffers;
-using System.Net;
-using System.Net.Http.Headers;
 using Nemo.Gateway.Proxy;
 
 namespace Nemo.Gateway.Providers.Adapters.Gemini;
@@ -10,7 +8,7 @@ namespace Nemo.Gateway.Providers.Adapters.Gemini;
 /// reads): an event stream event by event (<see cref="GeminiChunks"/>), a whole answer
 /// (<see cref="GeminiCompletion"/>) or an error body (<see cref="GeminiError"/>) once it has arrived.
 /// </summary>
-internal sealed class GeminiContent : HttpContent
+internal static class GeminiContent
 {
     /// <summary>The largest Gemini event accepted (as Nemo's relay accepts from any provider).</summary>
     private const int MaxEventBytes = 4 * 1024 * 1024;
@@ -21,61 +19,23 @@ internal sealed class GeminiContent : HttpContent
     /// </summary>
     private const int MaxBodyBytes = 64 * 1024 * 1024;
 
-    private readonly HttpContent _inner;
-    private readonly Func<Stream, Stream> _translate;
+    public static HttpContent Events(HttpContent inner, string model, TimeProvider time) =>
+        new TranslatedContent(inner, "text/event-stream", upstream => new EventStream(upstream, new GeminiChunks(model, time)));
 
-    private GeminiContent(HttpContent inner, string mediaType, Func<Stream, Stream> translate)
-    {
-        _inner = inner;
-        _translate = translate;
-        Headers.ContentType = new MediaTypeHeaderValue(mediaType) { CharSet = "utf-8" };
-    }
-
-    public static GeminiContent Events(HttpContent inner, string model, TimeProvider time) =>
-        new(inner, "text/event-stream", upstream => new EventStream(upstream, new GeminiChunks(model, time)));
-
-    public static GeminiContent Completion(HttpContent inner, string model, TimeProvider time) =>
-        new(inner, "application/json", upstream => new WholeBodyStream(upstream, inner.Headers.ContentLength, MaxBodyBytes,
+    public static HttpContent Completion(HttpContent inner, string model, TimeProvider time) =>
+        new TranslatedContent(inner, "application/json", upstream => new WholeBodyStream(upstream, inner.Headers.ContentLength, MaxBodyBytes,
             body => GeminiCompletion.Translate(body, model, time) ?? []));
 
-    public static GeminiContent Error(HttpContent inner, int status) =>
-        new(inner, "application/json", upstream => new WholeBodyStream(upstream, inner.Headers.ContentLength, UpstreamCall.MaxErrorBodyBytes,
+    public static HttpContent Error(HttpContent inner, int status) =>
+        new TranslatedContent(inner, "application/json", upstream => new WholeBodyStream(upstream, inner.Headers.ContentLength, UpstreamCall.MaxErrorBodyBytes,
             body => GeminiError.Translate(body, status) ?? [], tooLarge: []));
 
-    protected override async Task<Stream> CreateContentReadStreamAsync(CancellationToken cancellationToken) =>
-        _translate(await _inner.ReadAsStreamAsync(cancellationToken));
-
-    protected override Task<Stream> CreateContentReadStreamAsync() => CreateContentReadStreamAsync(CancellationToken.None);
-
-    protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
-    {
-        await using Stream translated = await CreateContentReadStreamAsync(cancellationToken);
-        await translated.CopyToAsync(stream, cancellationToken);
-    }
-
-    protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => SerializeToStreamAsync(stream, context, CancellationToken.None);
-
-    protected override bool TryComputeLength(out long length)
-    {
-        length = 0;
-        return false;
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-            _inner.Dispose();
-        base.Dispose(disposing);
-    }
-
     /// <summary>A read-only stream served from translated bytes that <see cref="FillAsync"/> produces on demand.</summary>
-    private abstract class TranslatedStream(Stream upstream) : Stream
+    private abstract class TranslatedStream(Stream upstream) : ReadOnlyTranslationStream(upstream)
     {
         private readonly ArrayBufferWriter<byte> _pending = new(4096);
         private int _offset;
         private bool _ended;
-
-        protected Stream Upstream => upstream;
 
         /// <summary>Adds translated bytes; false once nothing more will come.</summary>
         protected abstract ValueTask<bool> FillAsync(IBufferWriter<byte> output, CancellationToken cancellationToken);
@@ -93,34 +53,6 @@ internal sealed class GeminiContent : HttpContent
             _offset += count;
             return count;
         }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("Synchronous reads are not supported.");
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-                upstream.Dispose();
-            base.Dispose(disposing);
-        }
-
-        public override async ValueTask DisposeAsync()
-        {
-            await upstream.DisposeAsync();
-            await base.DisposeAsync();
-        }
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>One Gemini event read and translated per fill, so each reaches the relay as soon as it is complete.</summary>
@@ -165,7 +97,7 @@ internal sealed class GeminiContent : HttpContent
             try
             {
                 int read;
-                while ((read = await Upstream.ReadAsync(chunk, cancellationToken)) > 0)
+                while ((read = await Inner.ReadAsync(chunk, cancellationToken)) > 0)
                 {
                     if (body.Length + read > limit)
                     {

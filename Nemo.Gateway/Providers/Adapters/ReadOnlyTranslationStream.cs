@@ -1,4 +1,4 @@
-namespace Nemo.Gateway.Providers.Adapters.Anthropic;
+namespace Nemo.Gateway.Providers.Adapters;
 
 /// <summary>A forward-only, read-only, asynchronous stream over a provider's body: the members every translation stream refuses alike.</summary>
 internal abstract class ReadOnlyTranslationStream(Stream inner) : Stream

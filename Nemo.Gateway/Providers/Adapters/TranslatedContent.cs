@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 
-namespace Nemo.Gateway.Providers.Adapters.Anthropic;
+namespace Nemo.Gateway.Providers.Adapters;
 
 /// <summary>
 /// A provider response's content seen through a translation: reading it reads the provider's content
