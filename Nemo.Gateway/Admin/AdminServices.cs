@@ -44,7 +44,6 @@ internal static class AdminServices
         services.AddSingleton<WebhookTargets>();
         WebhookDeliveryService.AddClient(services);
         services.AddSingleton<AdminDatabase>();
-        services.AddSingleton<AdminAuthenticator>();
         services.AddSingleton<Propagation>();
         services.AddSingleton<ProviderKeys.ProviderKeyStore>();
         services.AddSingleton<OrganizationFactory>();

@@ -16,7 +16,7 @@ namespace Nemo.Gateway.Dashboard;
 /// <summary>
 /// The web console, hosted by the gateway: Razor components rendered on the server (static SSR, no
 /// WebAssembly, no Node build, nothing fetched at run time), HTML forms posted to minimal endpoints with
-/// antiforgery tokens, and the console's cookie scheme with one authorization policy per role. The
+/// antiforgery tokens, and the console's cookie scheme, checked by the same role policies as the admin API (Access/). The
 /// cookie is only read on console routes (their policies name its scheme), so the LLM routes' hot path
 /// gains no work.
 /// </summary>
@@ -63,7 +63,6 @@ internal static class DashboardServices
             });
         if (account.OidcEnabled)
             ConsoleOidc.Add(authentication, account);
-        services.AddAuthorization(ConsolePolicies.Add);
         // Session, antiforgery and flash cookies are protected by Data Protection, whose key ring every
         // gateway shares through PostgreSQL (Protection/DataProtectionServices, registered by the gateway).
         services.AddAntiforgery(options =>
@@ -76,6 +75,13 @@ internal static class DashboardServices
         });
         services.AddRazorComponents();
         return services;
+    }
+
+    /// <summary>Console security headers, before authorization so its not-allowed page carries them too.</summary>
+    public static WebApplication UseNemoConsoleHeaders(this WebApplication app)
+    {
+        app.Use(ConsoleHeaders);
+        return app;
     }
 
     /// <summary>
@@ -98,9 +104,6 @@ internal static class DashboardServices
 
     public static WebApplication MapNemoDashboard(this WebApplication app)
     {
-        app.Use(ConsoleHeaders);
-        app.UseAuthentication();
-        app.UseAuthorization();
         app.UseAntiforgery();
         app.MapConsoleAssets();
         app.MapNemoAccountActions();

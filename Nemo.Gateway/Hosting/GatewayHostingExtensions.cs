@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Nemo.Gateway.Access;
 using Nemo.Gateway.Admin;
 using Nemo.Gateway.Credentials;
 using Nemo.Gateway.Protection;
@@ -102,6 +103,7 @@ public static class GatewayHostingExtensions
         services.AddSingleton<ProxyHandler>();
         services.AddSingleton<Translation.TranslatedRoute>();
         services.AddSingleton<Responses.ResponsesDialect>();
+        services.AddNemoAccess();
         services.AddNemoAdmin(configuration);
         services.AddNemoDashboard(configuration);
         services.AddNemoClusterDashboard(configuration);
@@ -110,6 +112,8 @@ public static class GatewayHostingExtensions
 
     public static WebApplication MapNemoGateway(this WebApplication app)
     {
+        app.UseNemoConsoleHeaders();
+        app.UseNemoAccess();
         app.MapNemoDefaultEndpoints();
         app.MapNemoLlmApi();
         app.MapNemoMessagesApi();

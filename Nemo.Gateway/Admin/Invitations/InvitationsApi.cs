@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
+using Nemo.Gateway.Access;
 using Nemo.Gateway.Admin.Http;
 using Nemo.Gateway.Admin.Members;
 using Nemo.Gateway.Admin.Storage;
@@ -111,7 +112,7 @@ internal static class InvitationsApi
                 || !input.RequiredString("email", Emails.MaxLength, out email, out error))
                 return error.ToResult();
         }
-        Outcome<AcceptedInvitation> outcome = await store.AcceptAsync(token, email, AdminAuthenticator.IpOf(context), context.RequestAborted);
+        Outcome<AcceptedInvitation> outcome = await store.AcceptAsync(token, email, MasterKey.IpOf(context), context.RequestAborted);
         if (!outcome.Ok)
             return outcome.Error.ToResult();
         AcceptedInvitation accepted = outcome.Value!;
@@ -138,7 +139,7 @@ internal static class InvitationsApi
                 || !input.OptionalString("email", Emails.MaxLength, out email, out error))
                 return error.ToResult();
         }
-        Outcome<InvitationView> outcome = await store.DeclineAsync(token, email, AdminAuthenticator.IpOf(context), context.RequestAborted);
+        Outcome<InvitationView> outcome = await store.DeclineAsync(token, email, MasterKey.IpOf(context), context.RequestAborted);
         return outcome.Ok ? AdminJson.Ok(new { id = outcome.Value!.Id, status = outcome.Value.Status }) : outcome.Error.ToResult();
     }
 }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
+using Nemo.Gateway.Access;
 using Nemo.Gateway.Admin.Credits;
 using Nemo.Gateway.Admin.Http;
 using Nemo.Gateway.Admin.Signup;
@@ -41,7 +42,7 @@ internal static class OperatorApi
             Plan? plan = Plan.Find(planName ?? Plan.Payg.Name);
             if (plan is null)
                 return PlanError(planName).ToResult();
-            CreatedOrganization? created = await factory.CreateAsync(name, email, plan.Name, "operator", AdminAuthenticator.IpOf(context), context.RequestAborted);
+            CreatedOrganization? created = await factory.CreateAsync(name, email, plan.Name, "operator", MasterKey.IpOf(context), context.RequestAborted);
             if (created is null)
                 return SignupApi.AlreadyMember(email).ToResult();
             await propagation.KeyAsync(created.OrganizationId, created.Key.Id, [created.Key.Hash], CancellationToken.None);

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
+using Nemo.Gateway.Access;
 using Nemo.Gateway.Admin.Http;
 using Nemo.Gateway.Admin.Storage;
 using Nemo.Gateway.Errors;
@@ -29,7 +30,7 @@ internal static class SignupApi
         return app;
     }
 
-    private static async Task<IResult> SignupAsync(HttpContext context, AdminAuthenticator auth, OrganizationFactory factory, Propagation propagation,
+    private static async Task<IResult> SignupAsync(HttpContext context, MasterKey auth, OrganizationFactory factory, Propagation propagation,
         AdminDatabase database, VerificationToken tokens, GatewayOptions gateway, IOptions<AdminOptions> options, IOptions<SignupOptions> signup, TimeProvider time)
     {
         bool isOperator = auth.IsOperator(context.Request);
@@ -96,7 +97,7 @@ internal static class SignupApi
 
     private static async Task<IResult> CreateAsync(HttpContext context, OrganizationFactory factory, Propagation propagation, string name, string email, string actor)
     {
-        CreatedOrganization? created = await factory.CreateAsync(name, email, Plan.Payg.Name, actor, AdminAuthenticator.IpOf(context), context.RequestAborted);
+        CreatedOrganization? created = await factory.CreateAsync(name, email, Plan.Payg.Name, actor, MasterKey.IpOf(context), context.RequestAborted);
         if (created is null)
             return AlreadyMember(email).ToResult();
         await propagation.KeyAsync(created.OrganizationId, created.Key.Id, [created.Key.Hash], CancellationToken.None);

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Nemo.Gateway.Access;
 using Nemo.Gateway.Admin.Http;
 using Nemo.Gateway.Errors;
 
@@ -26,7 +27,7 @@ internal sealed class SignupRateLimit
         {
             limiter.GlobalLimiter = PartitionedRateLimiter.CreateChained(
                 PartitionedRateLimiter.Create<HttpContext, string>(context => Applies(context)
-                    ? RateLimitPartition.GetFixedWindowLimiter(AdminAuthenticator.IpOf(context) ?? "unknown", _ => Window(signup.Value.PermitsPerAddress, signup.Value.AddressWindow))
+                    ? RateLimitPartition.GetFixedWindowLimiter(MasterKey.IpOf(context) ?? "unknown", _ => Window(signup.Value.PermitsPerAddress, signup.Value.AddressWindow))
                     : RateLimitPartition.GetNoLimiter("")),
                 PartitionedRateLimiter.Create<HttpContext, string>(context => Applies(context)
                     ? RateLimitPartition.GetFixedWindowLimiter(Everyone, _ => Window(signup.Value.PermitsOverall, signup.Value.OverallWindow))
@@ -49,5 +50,5 @@ internal sealed class SignupRateLimit
 
     private static bool Applies(HttpContext context) =>
         context.GetEndpoint()?.Metadata.GetMetadata<SignupRateLimit>() is not null
-        && !context.RequestServices.GetRequiredService<AdminAuthenticator>().IsOperator(context.Request);
+        && !context.RequestServices.GetRequiredService<MasterKey>().IsOperator(context.Request);
 }

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Nemo.Gateway.Admin.Http;
+using Nemo.Gateway.Access;
 using Nemo.Grains.Tenancy;
 using Nemo.Persistence.Database;
 
@@ -18,27 +18,25 @@ namespace Nemo.Gateway.Dashboard.Accounts;
 /// </summary>
 internal static class ConsoleAuth
 {
-    public const string Scheme = "nemo-console";
+    public const string Scheme = AccessSchemes.Console;
     public const string CookieName = "__Host-nemo-console";
-    public const string StampClaim = "nemo:stamp";
-    public const string OrganizationClaim = "nemo:org";
-    public const string OrganizationNameClaim = "nemo:org_name";
-    public const string TeamClaim = "nemo:team";
+    private const string StampClaim = AccessClaims.Stamp;
 
     public static ClaimsPrincipal Principal(Guid userId, Guid stamp) =>
         new(new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, userId.ToString()), new Claim(StampClaim, stamp.ToString())], Scheme));
 
-    private static ClaimsPrincipal Principal(ConsoleMember member) =>
-        new(new ClaimsIdentity(
+    /// <summary>The member as the same claims a key gives (<see cref="AccessClaims"/>), plus what the pages show.</summary>
+    private static ClaimsPrincipal Principal(ConsoleMember member)
+    {
+        ClaimsIdentity identity = AccessClaims.Member(Scheme, member.OrganizationId, member.UserId, member.TeamId, member.Role);
+        identity.AddClaims(
         [
-            new Claim(ClaimTypes.NameIdentifier, member.UserId.ToString()),
             new Claim(StampClaim, member.SecurityStamp.ToString()),
             new Claim(ClaimTypes.Email, member.Email),
-            new Claim(OrganizationClaim, member.OrganizationId.ToString()),
-            new Claim(OrganizationNameClaim, member.OrganizationName),
-            new Claim(TeamClaim, member.TeamId.ToString()),
-            new Claim(ClaimTypes.Role, TenancyNames.RoleName(member.Role)),
-        ], Scheme));
+            new Claim(AccessClaims.OrganizationName, member.OrganizationName),
+        ]);
+        return new ClaimsPrincipal(identity);
+    }
 
     public static Task SignInAsync(HttpContext context, SignInOutcome outcome) =>
         context.SignInAsync(Scheme, Principal(outcome.UserId!.Value, outcome.SecurityStamp), new AuthenticationProperties { IsPersistent = true });
@@ -68,24 +66,13 @@ internal static class ConsoleAuth
         await context.HttpContext.SignOutAsync(Scheme);
     }
 
+    /// <summary>The signed-in member's role, for what a page shows (the policies are the check).</summary>
     public static MemberRole? RoleOf(ClaimsPrincipal user) =>
-        user.Identity?.AuthenticationType == Scheme && user.FindFirstValue(ClaimTypes.Role) is { } role ? TenancyNames.ParseRole(role) : null;
-
-    /// <summary>
-    /// The signed-in person as the admin stores' caller: the same record the API builds from a key, so
-    /// every rule of the stores (roles, last owner, row-level security, audit with actor and IP) applies.
-    /// </summary>
-    public static AdminCaller Caller(HttpContext context)
-    {
-        ClaimsPrincipal user = context.User;
-        MemberRole role = RoleOf(user) ?? throw new InvalidOperationException("Console route reached without a signed-in member.");
-        return new AdminCaller(false, Guid.Parse(user.FindFirstValue(OrganizationClaim)!), Guid.Parse(user.FindFirstValue(ClaimTypes.NameIdentifier)!),
-            Guid.Parse(user.FindFirstValue(TeamClaim)!), role, null, AdminAuthenticator.IpOf(context));
-    }
+        user.Identity?.AuthenticationType == Scheme ? AccessClaims.RoleOf(user) : null;
 
     public static string Email(HttpContext context) => context.User.FindFirstValue(ClaimTypes.Email) ?? "";
 
-    public static string OrganizationName(HttpContext context) => context.User.FindFirstValue(OrganizationNameClaim) ?? "";
+    public static string OrganizationName(HttpContext context) => context.User.FindFirstValue(AccessClaims.OrganizationName) ?? "";
 
     /// <summary>An id for HTML element ids (whole: version-7 ids made in the same minute share their first characters).</summary>
     public static string Short(Guid id) => id.ToString("N", CultureInfo.InvariantCulture);

@@ -43,7 +43,7 @@ public abstract class OrgPage : ComponentBase
     public override async Task SetParametersAsync(ParameterView parameters)
     {
         parameters.SetParameterProperties(this);
-        Caller = ConsoleAuth.Caller(HttpContext);
+        Caller = AdminCaller.Of(HttpContext);
         Found = Caller.OrganizationId == Org;
         if (!Found)
             Navigation.NotFound();

@@ -1,8 +1,10 @@
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
+using Nemo.Gateway.Access;
 using Nemo.Gateway.Admin;
 using Nemo.Gateway.Admin.Http;
 using Nemo.Gateway.Admin.Invitations;
@@ -25,18 +27,21 @@ internal static class AccountActions
     public static IEndpointRouteBuilder MapNemoAccountActions(this IEndpointRouteBuilder app)
     {
         app.MapPost("/account/signin", SignInAsync);
-        app.MapPost("/account/signout", SignOutAsync);
+        // The sign-out form is on signed-in pages, so its antiforgery token belongs to the session's user: the
+        // session is read here too (when there is one) for the token to match; signing out never needs one.
+        app.MapPost("/account/signout", SignOutAsync)
+            .RequireAuthorization(new AuthorizeAttribute { AuthenticationSchemes = ConsoleAuth.Scheme }).AllowAnonymous();
         app.MapPost("/account/signup", SignupAsync).WithMetadata(new SignupRateLimit());
         app.MapPost("/account/verify", VerifyAsync).WithMetadata(new SignupRateLimit());
         app.MapPost("/account/forgot", ForgotAsync).WithMetadata(new SignupRateLimit());
         app.MapPost("/account/reset", ResetAsync);
         app.MapPost("/account/accept-invitation", AcceptAsync);
-        app.MapGet("/", Home).RequireAuthorization(ConsolePolicies.Viewer);
+        app.MapGet("/", Home).RequireAuthorization(AccessPolicies.ConsoleViewer);
         app.MapPost("/v1/admin/accounts/password", OperatorSetPasswordAsync).Operator().DisableAntiforgery();
         return app;
     }
 
-    private static IResult Home(HttpContext context) => Results.Redirect($"/o/{ConsoleAuth.Caller(context).OrganizationId}");
+    private static IResult Home(HttpContext context) => Results.Redirect($"/o/{AdminCaller.Of(context).OrganizationId}");
 
     private static async Task<IResult> SignInAsync(HttpContext context, IFormCollection form, AccountStore accounts, Nemo.Gateway.Keys.AuthFailureLimiter failures)
     {
@@ -116,7 +121,7 @@ internal static class AccountActions
         if (password != form["password_confirm"].ToString())
             return Back(context, back, "The two passwords are not the same.");
         CreatedOrganization? created = await factory.CreateAsync(claims.OrganizationName, claims.Email, Plan.Payg.Name, $"signup:{claims.Email}",
-            AdminAuthenticator.IpOf(context), context.RequestAborted);
+            MasterKey.IpOf(context), context.RequestAborted);
         if (created is null)
             return Back(context, "/signin", $"{claims.Email} already belongs to an organization: sign in instead (or reset your password).");
         await propagation.KeyAsync(created.OrganizationId, created.Key.Id, [created.Key.Hash], CancellationToken.None);
@@ -181,7 +186,7 @@ internal static class AccountActions
             if (password != form["password_confirm"].ToString())
                 return Back(context, back, "The two passwords are not the same.");
         }
-        Outcome<AcceptedInvitation> outcome = await invitations.AcceptAsync(token, email, AdminAuthenticator.IpOf(context), context.RequestAborted);
+        Outcome<AcceptedInvitation> outcome = await invitations.AcceptAsync(token, email, MasterKey.IpOf(context), context.RequestAborted);
         if (!outcome.Ok)
             return Back(context, back, outcome.Error.Message);
         AcceptedInvitation accepted = outcome.Value!;

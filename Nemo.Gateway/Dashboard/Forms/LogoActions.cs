@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Nemo.Gateway.Access;
 using Nemo.Gateway.Admin.Http;
 using Nemo.Gateway.Admin.Storage;
 using Nemo.Gateway.Dashboard.Accounts;
@@ -22,8 +23,8 @@ internal static class LogoActions
 
     public static RouteGroupBuilder MapNemoLogoActions(this RouteGroupBuilder org)
     {
-        org.MapPost("/settings/logo", UploadAsync).RequireAuthorization(ConsolePolicies.Admin);
-        org.MapGet("/logo", ServeAsync).RequireAuthorization(ConsolePolicies.Viewer);
+        org.MapPost("/settings/logo", UploadAsync).RequireAuthorization(AccessPolicies.ConsoleAdmin);
+        org.MapGet("/logo", ServeAsync).RequireAuthorization(AccessPolicies.ConsoleViewer);
         return org;
     }
 
@@ -32,7 +33,7 @@ internal static class LogoActions
 
     private static async Task<IResult> UploadAsync(HttpContext context, Guid org, IFormCollection form, AdminDatabase database)
     {
-        AdminCaller caller = ConsoleAuth.Caller(context);
+        AdminCaller caller = AdminCaller.Of(context);
         string back = $"/o/{org}/settings";
         if (form.Files.GetFile("logo") is not { Length: > 0 } file)
             return AccountActions.Back(context, back, "Choose a PNG or JPEG file for the logo.");

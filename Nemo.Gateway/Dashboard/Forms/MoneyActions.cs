@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Nemo.Gateway.Access;
 using Nemo.Gateway.Admin.Billing;
 using Nemo.Gateway.Admin.Budgets;
 using Nemo.Gateway.Admin.Credits;
@@ -22,9 +23,9 @@ internal static class MoneyActions
 {
     public static RouteGroupBuilder MapNemoMoneyActions(this RouteGroupBuilder org)
     {
-        org.MapPost("/budgets/set", SetBudgetAsync).RequireAuthorization(ConsolePolicies.Admin);
-        org.MapPost("/billing/purchase", PurchaseAsync).RequireAuthorization(ConsolePolicies.Owner);
-        org.MapPost("/billing/plan", ChangePlanAsync).RequireAuthorization(ConsolePolicies.Owner);
+        org.MapPost("/budgets/set", SetBudgetAsync).RequireAuthorization(AccessPolicies.ConsoleAdmin);
+        org.MapPost("/billing/purchase", PurchaseAsync).RequireAuthorization(AccessPolicies.ConsoleOwner);
+        org.MapPost("/billing/plan", ChangePlanAsync).RequireAuthorization(AccessPolicies.ConsoleOwner);
         return org;
     }
 
@@ -37,7 +38,7 @@ internal static class MoneyActions
 
     private static async Task<IResult> SetBudgetAsync(HttpContext context, Guid org, IFormCollection form, BudgetStore store, Propagation propagation)
     {
-        AdminCaller caller = ConsoleAuth.Caller(context);
+        AdminCaller caller = AdminCaller.Of(context);
         string back = $"/o/{org}/budgets";
         var input = new FormInput(form);
         string scope = input.Text("scope", "Scope", 16);
@@ -72,7 +73,7 @@ internal static class MoneyActions
 
     private static async Task<IResult> PurchaseAsync(HttpContext context, Guid org, IFormCollection form, CreditStore store, Propagation propagation)
     {
-        AdminCaller caller = ConsoleAuth.Caller(context);
+        AdminCaller caller = AdminCaller.Of(context);
         string back = $"/o/{org}/billing";
         var input = new FormInput(form);
         string amountText = input.Text("amount", "Amount", 32);
@@ -91,7 +92,7 @@ internal static class MoneyActions
 
     private static async Task<IResult> ChangePlanAsync(HttpContext context, Guid org, IFormCollection form, BillingStore store, Propagation propagation)
     {
-        AdminCaller caller = ConsoleAuth.Caller(context);
+        AdminCaller caller = AdminCaller.Of(context);
         string back = $"/o/{org}/billing";
         var input = new FormInput(form);
         string name = input.Text("plan", "Plan", 32);

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
+using Nemo.Gateway.Access;
 using Nemo.Gateway.Admin;
 using Nemo.Gateway.Admin.Http;
 using Nemo.Gateway.Admin.Invitations;
@@ -29,28 +30,28 @@ internal static class OrganizationActions
 {
     public static IEndpointRouteBuilder MapNemoOrganizationActions(this IEndpointRouteBuilder app)
     {
-        RouteGroupBuilder org = app.MapGroup("/o/{org:guid}").RequireAuthorization(ConsolePolicies.Viewer).AddEndpointFilter(async (context, next) =>
+        RouteGroupBuilder org = app.MapGroup("/o/{org:guid}").RequireAuthorization(AccessPolicies.ConsoleViewer).AddEndpointFilter(async (context, next) =>
         {
             HttpContext http = context.HttpContext;
-            if (!Guid.TryParse(http.Request.RouteValues["org"]?.ToString(), out Guid id) || id != ConsoleAuth.Caller(http).OrganizationId)
+            if (!Guid.TryParse(http.Request.RouteValues["org"]?.ToString(), out Guid id) || id != AdminCaller.Of(http).OrganizationId)
                 return Results.NotFound();
             return await next(context);
         });
-        org.MapPost("/team/invite", InviteAsync).RequireAuthorization(ConsolePolicies.Admin);
-        org.MapPost("/team/invite-csv", InviteCsvAsync).RequireAuthorization(ConsolePolicies.Admin);
-        org.MapPost("/team/{user:guid}/role", ChangeMemberAsync).RequireAuthorization(ConsolePolicies.Admin);
-        org.MapPost("/team/{user:guid}/remove", RemoveMemberAsync).RequireAuthorization(ConsolePolicies.Admin);
-        org.MapPost("/invitations/{id:guid}/revoke", RevokeInvitationAsync).RequireAuthorization(ConsolePolicies.Admin);
-        org.MapPost("/keys/create", CreateKeyAsync).RequireAuthorization(ConsolePolicies.Member);
-        org.MapPost("/keys/{id:guid}/revoke", RevokeKeyAsync).RequireAuthorization(ConsolePolicies.Member);
-        org.MapPost("/keys/{id:guid}/rotate", RotateKeyAsync).RequireAuthorization(ConsolePolicies.Member);
-        org.MapPost("/keys/{id:guid}/models", KeyModelsAsync).RequireAuthorization(ConsolePolicies.Member);
-        org.MapPost("/teams/create", CreateTeamAsync).RequireAuthorization(ConsolePolicies.Admin);
-        org.MapPost("/teams/{id:guid}/update", UpdateTeamAsync).RequireAuthorization(ConsolePolicies.Admin);
-        org.MapPost("/settings/general", GeneralAsync).RequireAuthorization(ConsolePolicies.Admin);
-        org.MapPost("/settings/data", DataPoliciesAsync).RequireAuthorization(ConsolePolicies.Admin);
-        org.MapPost("/settings/delete", DeleteAsync).RequireAuthorization(ConsolePolicies.Owner);
-        org.MapGet("/usage.csv", ExportAsync).RequireAuthorization(ConsolePolicies.Admin);
+        org.MapPost("/team/invite", InviteAsync).RequireAuthorization(AccessPolicies.ConsoleAdmin);
+        org.MapPost("/team/invite-csv", InviteCsvAsync).RequireAuthorization(AccessPolicies.ConsoleAdmin);
+        org.MapPost("/team/{user:guid}/role", ChangeMemberAsync).RequireAuthorization(AccessPolicies.ConsoleAdmin);
+        org.MapPost("/team/{user:guid}/remove", RemoveMemberAsync).RequireAuthorization(AccessPolicies.ConsoleAdmin);
+        org.MapPost("/invitations/{id:guid}/revoke", RevokeInvitationAsync).RequireAuthorization(AccessPolicies.ConsoleAdmin);
+        org.MapPost("/keys/create", CreateKeyAsync).RequireAuthorization(AccessPolicies.ConsoleMember);
+        org.MapPost("/keys/{id:guid}/revoke", RevokeKeyAsync).RequireAuthorization(AccessPolicies.ConsoleMember);
+        org.MapPost("/keys/{id:guid}/rotate", RotateKeyAsync).RequireAuthorization(AccessPolicies.ConsoleMember);
+        org.MapPost("/keys/{id:guid}/models", KeyModelsAsync).RequireAuthorization(AccessPolicies.ConsoleMember);
+        org.MapPost("/teams/create", CreateTeamAsync).RequireAuthorization(AccessPolicies.ConsoleAdmin);
+        org.MapPost("/teams/{id:guid}/update", UpdateTeamAsync).RequireAuthorization(AccessPolicies.ConsoleAdmin);
+        org.MapPost("/settings/general", GeneralAsync).RequireAuthorization(AccessPolicies.ConsoleAdmin);
+        org.MapPost("/settings/data", DataPoliciesAsync).RequireAuthorization(AccessPolicies.ConsoleAdmin);
+        org.MapPost("/settings/delete", DeleteAsync).RequireAuthorization(AccessPolicies.ConsoleOwner);
+        org.MapGet("/usage.csv", ExportAsync).RequireAuthorization(AccessPolicies.ConsoleAdmin);
         org.MapNemoMoneyActions();
         org.MapNemoLogoActions();
         return app;
@@ -68,7 +69,7 @@ internal static class OrganizationActions
 
     private static async Task<IResult> InviteAsync(HttpContext context, Guid org, IFormCollection form, InvitationStore store)
     {
-        AdminCaller caller = ConsoleAuth.Caller(context);
+        AdminCaller caller = AdminCaller.Of(context);
         string back = Page(org, "team");
         var input = new FormInput(form);
         string email = input.Text("email", "Email", Emails.MaxLength);
@@ -86,7 +87,7 @@ internal static class OrganizationActions
 
     private static async Task<IResult> InviteCsvAsync(HttpContext context, Guid org, IFormCollection form, InvitationStore store, IOptions<AdminOptions> options)
     {
-        AdminCaller caller = ConsoleAuth.Caller(context);
+        AdminCaller caller = AdminCaller.Of(context);
         string back = Page(org, "team");
         string text = form["csv"].ToString();
         if (form.Files.GetFile("csv_file") is { Length: > 0 } file)
@@ -116,7 +117,7 @@ internal static class OrganizationActions
 
     private static async Task<IResult> ChangeMemberAsync(HttpContext context, Guid org, Guid user, IFormCollection form, MemberStore store, Propagation propagation)
     {
-        AdminCaller caller = ConsoleAuth.Caller(context);
+        AdminCaller caller = AdminCaller.Of(context);
         string back = Page(org, "team");
         var input = new FormInput(form);
         string roleText = input.Text("role", "Role", 16, required: false);
@@ -140,7 +141,7 @@ internal static class OrganizationActions
     private static async Task<IResult> RemoveMemberAsync(HttpContext context, Guid org, Guid user, IFormCollection form, MemberStore store, Propagation propagation)
     {
         _ = form;
-        AdminCaller caller = ConsoleAuth.Caller(context);
+        AdminCaller caller = AdminCaller.Of(context);
         string back = Page(org, "team");
         Outcome<ChangedKeys> outcome = await store.RemoveAsync(caller, user, leaving: false, context.RequestAborted);
         if (!outcome.Ok)
@@ -152,13 +153,13 @@ internal static class OrganizationActions
     private static async Task<IResult> RevokeInvitationAsync(HttpContext context, Guid org, Guid id, IFormCollection form, InvitationStore store)
     {
         _ = form;
-        Outcome<InvitationView> outcome = await store.RevokeAsync(ConsoleAuth.Caller(context), id, context.RequestAborted);
+        Outcome<InvitationView> outcome = await store.RevokeAsync(AdminCaller.Of(context), id, context.RequestAborted);
         return outcome.Ok ? Done(context, Page(org, "team"), $"Invitation to {outcome.Value!.Email} revoked.") : Failed(context, Page(org, "team"), outcome.Error.Message);
     }
 
     private static async Task<IResult> CreateKeyAsync(HttpContext context, Guid org, IFormCollection form, KeyStore store, Propagation propagation, TimeProvider time)
     {
-        AdminCaller caller = ConsoleAuth.Caller(context);
+        AdminCaller caller = AdminCaller.Of(context);
         string back = Page(org, "keys");
         var input = new FormInput(form);
         string name = input.Text("name", "Name", 200);
@@ -179,7 +180,7 @@ internal static class OrganizationActions
     private static async Task<IResult> RevokeKeyAsync(HttpContext context, Guid org, Guid id, IFormCollection form, KeyStore store, Propagation propagation)
     {
         _ = form;
-        AdminCaller caller = ConsoleAuth.Caller(context);
+        AdminCaller caller = AdminCaller.Of(context);
         Outcome<(KeyView View, KeyHash[] Hashes)> outcome = await store.RevokeAsync(caller, id, context.RequestAborted);
         if (!outcome.Ok)
             return Failed(context, Page(org, "keys"), outcome.Error.Message);
@@ -189,7 +190,7 @@ internal static class OrganizationActions
 
     private static async Task<IResult> RotateKeyAsync(HttpContext context, Guid org, Guid id, IFormCollection form, KeyStore store, Propagation propagation)
     {
-        AdminCaller caller = ConsoleAuth.Caller(context);
+        AdminCaller caller = AdminCaller.Of(context);
         string back = Page(org, "keys");
         var input = new FormInput(form);
         long grace = input.Number("grace_hours", "Grace period (hours)", 0, 168) ?? 0;
@@ -207,7 +208,7 @@ internal static class OrganizationActions
     private static async Task<IResult> KeyModelsAsync(HttpContext context, Guid org, Guid id, IFormCollection form, KeyStore store, Propagation propagation,
         Nemo.Gateway.Providers.ModelCatalog catalog)
     {
-        AdminCaller caller = ConsoleAuth.Caller(context);
+        AdminCaller caller = AdminCaller.Of(context);
         string back = Page(org, "keys");
         var input = new FormInput(form);
         string text = input.Text("models", "Models", 4000, required: false);
@@ -228,7 +229,7 @@ internal static class OrganizationActions
 
     private static async Task<IResult> CreateTeamAsync(HttpContext context, Guid org, IFormCollection form, TeamStore store)
     {
-        AdminCaller caller = ConsoleAuth.Caller(context);
+        AdminCaller caller = AdminCaller.Of(context);
         string back = Page(org, "teams");
         var input = new FormInput(form);
         string name = input.Text("name", "Team name", 200);
@@ -242,7 +243,7 @@ internal static class OrganizationActions
 
     private static async Task<IResult> UpdateTeamAsync(HttpContext context, Guid org, Guid id, IFormCollection form, TeamStore store, Propagation propagation)
     {
-        AdminCaller caller = ConsoleAuth.Caller(context);
+        AdminCaller caller = AdminCaller.Of(context);
         string back = Page(org, "teams");
         var input = new FormInput(form);
         string name = input.Text("name", "Team name", 200);
@@ -262,7 +263,7 @@ internal static class OrganizationActions
 
     private static async Task<IResult> GeneralAsync(HttpContext context, Guid org, IFormCollection form, OrganizationStore store, Propagation propagation)
     {
-        AdminCaller caller = ConsoleAuth.Caller(context);
+        AdminCaller caller = AdminCaller.Of(context);
         string back = Page(org, "settings");
         var input = new FormInput(form);
         string name = input.Text("name", "Organization name", 200);
@@ -276,7 +277,7 @@ internal static class OrganizationActions
 
     private static async Task<IResult> DataPoliciesAsync(HttpContext context, Guid org, IFormCollection form, OrganizationStore store, Propagation propagation)
     {
-        AdminCaller caller = ConsoleAuth.Caller(context);
+        AdminCaller caller = AdminCaller.Of(context);
         string back = Page(org, "settings");
         var input = new FormInput(form);
         long? retention = input.Number("data_retention_days", "Retention (days)", 1, 3650);
@@ -299,7 +300,7 @@ internal static class OrganizationActions
 
     private static async Task<IResult> DeleteAsync(HttpContext context, Guid org, IFormCollection form, OrganizationStore store, Propagation propagation)
     {
-        AdminCaller caller = ConsoleAuth.Caller(context);
+        AdminCaller caller = AdminCaller.Of(context);
         string back = Page(org, "settings");
         var input = new FormInput(form);
         string confirm = input.Text("confirm", "The confirmation", 200);
@@ -317,7 +318,7 @@ internal static class OrganizationActions
     private static async Task ExportAsync(HttpContext context, Guid org, UsageStore store)
     {
         _ = org;
-        AdminCaller caller = ConsoleAuth.Caller(context);
+        AdminCaller caller = AdminCaller.Of(context);
         string? groupBy = context.Request.Query["group_by"].ToString() is { Length: > 0 } g ? g : null;
         if (groupBy is not null && UsageGrouping.Expression(groupBy) is null)
         {

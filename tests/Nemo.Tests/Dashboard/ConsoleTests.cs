@@ -360,6 +360,22 @@ public sealed class ConsoleTests(ConsoleFixture fixture) : IClassFixture<Console
         Assert.Equal(400, noToken.Status);
         Assert.Equal(before, await world.FingerprintAsync(fixture.Database));
 
+        // One role model, two surfaces that don't stand in for each other: the owner's session cookie doesn't
+        // authenticate the admin API (so no cross-site page can drive it), and a key doesn't open console pages.
+        IAPIResponse cookieOnApi = await owner.APIRequest.GetAsync("/v1/members");
+        Assert.Equal(401, cookieOnApi.Status);
+        Assert.Contains("\"invalid_api_key\"", await cookieOnApi.TextAsync());
+        IAPIResponse cookieOnOperator = await owner.APIRequest.GetAsync("/v1/admin/organizations");
+        Assert.Equal(401, cookieOnOperator.Status);
+        using (var noRedirects = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = fixture.Host.Client.BaseAddress })
+        using (var keyOnConsole = new HttpRequestMessage(HttpMethod.Get, $"/o/{world.OrganizationId}/team"))
+        {
+            keyOnConsole.Headers.Authorization = new AuthenticationHeaderValue("Bearer", world.Owner.Key);
+            using HttpResponseMessage refused = await noRedirects.SendAsync(keyOnConsole);
+            Assert.Equal(HttpStatusCode.Redirect, refused.StatusCode);
+            Assert.Contains("/signin", refused.Headers.Location!.ToString());
+        }
+
         // Another organization's URL is a 404, for pages and for actions.
         AdminWorld other = await AdminWorld.CreateAsync(fixture.Host.Client, fixture.Database);
         IResponse? foreign = await page.GotoAsync($"/o/{other.OrganizationId}/team");
