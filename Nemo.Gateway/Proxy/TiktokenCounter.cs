@@ -80,14 +80,32 @@ internal sealed class TiktokenCounter
     /// <summary>The rank of a token's bytes, if they are one.</summary>
     internal bool TryGetRank(ReadOnlySpan<byte> token, out int rank) => _ranks.TryGetValue(token, out rank);
 
-    /// <summary>The library's <c>CountTokens</c> of the text (special-token literals are plain text here).</summary>
+    /// <summary>
+    /// The library's <c>CountTokens</c> of the text (special-token literals read as plain text), or tiktoken's count if
+    /// that is larger: on text with a letter, number or mark outside the BMP the library's UTF-16 regex splits
+    /// differently from tiktoken's and can count fewer tokens than OpenAI does (see <see cref="TiktokenSplitter"/>).
+    /// </summary>
     public int Count(ReadOnlySpan<char> text)
+    {
+        int tokens = Count<TiktokenSplitter.CodeUnits>(text);
+        if (TiktokenSplitter.HasAstralWordCharacter(text))
+            tokens = Math.Max(tokens, Count<TiktokenSplitter.CodePoints>(text));
+        return tokens;
+    }
+
+    /// <summary>The count with tiktoken's own pieces (code points), whatever the text.</summary>
+    internal int CountAsTiktoken(ReadOnlySpan<char> text) => Count<TiktokenSplitter.CodePoints>(text);
+
+    /// <summary>The count with the library's pieces (UTF-16 code units), whatever the text.</summary>
+    internal int CountAsLibrary(ReadOnlySpan<char> text) => Count<TiktokenSplitter.CodeUnits>(text);
+
+    private int Count<TUnits>(ReadOnlySpan<char> text) where TUnits : struct, TiktokenSplitter.IUnits
     {
         Span<byte> stack = stackalloc byte[StackBytes];
         int tokens = 0;
         for (int i = 0; i < text.Length;)
         {
-            int end = _o200k ? TiktokenSplitter.NextO200k(text, i) : TiktokenSplitter.NextCl100k(text, i);
+            int end = _o200k ? TiktokenSplitter.NextO200k<TUnits>(text, i) : TiktokenSplitter.NextCl100k<TUnits>(text, i);
             tokens += CountPiece(text[i..end], stack);
             i = end;
         }

@@ -8,16 +8,19 @@ namespace Nemo.Gateway.Proxy;
 /// regular expressions (<c>TiktokenTokenizer.O200kBaseRegex()</c>, <c>Cl100kBaseRegex()</c>), found in one forward scan
 /// instead of a backtracking regex, which was about a third of the library's counting time. Each method returns where
 /// the piece that starts at <c>i</c> ends; the comments give the alternative of the pattern each branch implements.
-/// Like the library's .NET regex (and unlike tiktoken's Rust one) it classifies UTF-16 code units: a surrogate is
-/// neither letter, number nor space, so a character outside the BMP is "punctuation" to both — the count must equal
-/// the library's. <c>TiktokenSplitterTests</c> compares the pieces with the library's regex for every BMP character in
-/// many contexts and on fuzzed text.
+/// Two readings, chosen by the type argument: <see cref="CodeUnits"/> classifies UTF-16 code units like the library's
+/// .NET regex (a surrogate is neither letter, number nor space, so every character outside the BMP is "punctuation"),
+/// <see cref="CodePoints"/> classifies code points like tiktoken's Rust regex, which is what OpenAI counts with. They
+/// differ only on text with a letter, number or mark outside the BMP (<see cref="HasAstralWordCharacter"/>), where the
+/// library can count fewer tokens than tiktoken (" 𝟙" is one piece to it, two to tiktoken). <c>TiktokenCounterTests</c>
+/// compares the code-unit pieces with the library's regex for every BMP character in many contexts and on fuzzed
+/// text, and the code-point count with tiktoken's on reference strings.
 /// </summary>
 internal static class TiktokenSplitter
 {
     /// <summary>The pattern sets a UTF-16 code unit belongs to.</summary>
     [Flags]
-    private enum Cls : byte
+    internal enum Cls : byte
     {
         None = 0,
         /// <summary><c>\p{L}</c>.</summary>
@@ -42,15 +45,7 @@ internal static class TiktokenSplitter
         var table = new Cls[char.MaxValue + 1];
         for (int c = 0; c <= char.MaxValue; c++)
         {
-            Cls cls = CharUnicodeInfo.GetUnicodeCategory((char)c) switch
-            {
-                UnicodeCategory.UppercaseLetter or UnicodeCategory.TitlecaseLetter => Cls.Letter | Cls.Upper,
-                UnicodeCategory.LowercaseLetter => Cls.Letter | Cls.Lower,
-                UnicodeCategory.ModifierLetter or UnicodeCategory.OtherLetter => Cls.Letter | Cls.Upper | Cls.Lower,
-                UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark => Cls.Upper | Cls.Lower,
-                UnicodeCategory.DecimalDigitNumber or UnicodeCategory.LetterNumber or UnicodeCategory.OtherNumber => Cls.Number,
-                _ => Cls.None,
-            };
+            Cls cls = Classify(CharUnicodeInfo.GetUnicodeCategory((char)c));
             if (char.IsWhiteSpace((char)c))
                 cls |= Cls.Space;
             if (c is '\r' or '\n')
@@ -60,8 +55,68 @@ internal static class TiktokenSplitter
         return table;
     }
 
+    private static Cls Classify(UnicodeCategory category) => category switch
+    {
+        UnicodeCategory.UppercaseLetter or UnicodeCategory.TitlecaseLetter => Cls.Letter | Cls.Upper,
+        UnicodeCategory.LowercaseLetter => Cls.Letter | Cls.Lower,
+        UnicodeCategory.ModifierLetter or UnicodeCategory.OtherLetter => Cls.Letter | Cls.Upper | Cls.Lower,
+        UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark => Cls.Upper | Cls.Lower,
+        UnicodeCategory.DecimalDigitNumber or UnicodeCategory.LetterNumber or UnicodeCategory.OtherNumber => Cls.Number,
+        _ => Cls.None,
+    };
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Cls Of(char c) => Unsafe.Add(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(Table), c);
+
+    /// <summary>How the pattern's character classes see the text: by UTF-16 code unit or by code point.</summary>
+    internal interface IUnits
+    {
+        /// <summary>The classes of the unit at <paramref name="i"/> and its length in chars.</summary>
+        static abstract Cls At(ReadOnlySpan<char> text, int i, out int width);
+    }
+
+    /// <summary>Microsoft.ML.Tokenizers' .NET regex: every UTF-16 code unit on its own, a surrogate in no class.</summary>
+    internal readonly struct CodeUnits : IUnits
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Cls At(ReadOnlySpan<char> text, int i, out int width)
+        {
+            width = 1;
+            return Of(text[i]);
+        }
+    }
+
+    /// <summary>tiktoken's Rust regex: a surrogate pair is one character, classified by its code point.</summary>
+    internal readonly struct CodePoints : IUnits
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Cls At(ReadOnlySpan<char> text, int i, out int width)
+        {
+            char c = text[i];
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                width = 2;
+                return Classify(CharUnicodeInfo.GetUnicodeCategory(char.ConvertToUtf32(c, text[i + 1])));
+            }
+            width = 1;
+            return Of(c);
+        }
+    }
+
+    /// <summary>
+    /// Whether the two readings can split the text differently: it holds a character outside the BMP that is a letter,
+    /// number or mark (a surrogate pair that the .NET regex reads as two "punctuation" code units). Emoji, flags, skin
+    /// tones and tags are symbols or format characters, the same class either way.
+    /// </summary>
+    public static bool HasAstralWordCharacter(ReadOnlySpan<char> text)
+    {
+        for (int i = text.IndexOfAnyInRange('\uD800', '\uDBFF'); i >= 0 && i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && CodePoints.At(text, i, out int width) != Cls.None && width == 2)
+                return true;
+        }
+        return false;
+    }
 
     /// <summary><c>[^\r\n\p{L}\p{N}]</c>: what may lead a word.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -76,24 +131,24 @@ internal static class TiktokenSplitter
     private static bool IsLowerOnly(Cls c) => (c & (Cls.Upper | Cls.Lower)) == Cls.Lower;
 
     /// <summary>The end of o200k_base's piece starting at <paramref name="i"/> (&lt; the text's length).</summary>
-    public static int NextO200k(ReadOnlySpan<char> text, int i)
+    public static int NextO200k<TUnits>(ReadOnlySpan<char> text, int i) where TUnits : struct, IUnits
     {
-        Cls c = Of(text[i]);
+        Cls c = TUnits.At(text, i, out int width);
         bool prefix = IsPrefix(c);
         int end;
         // [^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?
-        if ((prefix && (end = LowerWord(text, i + 1)) >= 0) || (end = LowerWord(text, i)) >= 0)
+        if ((prefix && (end = LowerWord<TUnits>(text, i + width)) >= 0) || (end = LowerWord<TUnits>(text, i)) >= 0)
             return end;
         // [^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?
-        if ((prefix && (end = UpperWord(text, i + 1)) >= 0) || (end = UpperWord(text, i)) >= 0)
+        if ((prefix && (end = UpperWord<TUnits>(text, i + width)) >= 0) || (end = UpperWord<TUnits>(text, i)) >= 0)
             return end;
         // \p{N}{1,3}
         if ((c & Cls.Number) != 0)
-            return Digits(text, i);
+            return Digits<TUnits>(text, i);
         //  ?[^\s\p{L}\p{N}]+[\r\n/]*
-        if ((end = Punctuation(text, i, slash: true)) >= 0)
+        if ((end = Punctuation<TUnits>(text, i, slash: true)) >= 0)
             return end;
-        // \s*[\r\n]+ | \s+(?!\S) | \s+
+        // \s*[\r\n]+ | \s+(?!\S) | \s+  (whitespace is all in the BMP: one char is one unit)
         int run = SpaceRun(text, i);
         int newline = LastNewline(text, i, run);
         if (newline >= 0)
@@ -102,10 +157,10 @@ internal static class TiktokenSplitter
     }
 
     /// <summary>The end of cl100k_base's piece starting at <paramref name="i"/> (&lt; the text's length).</summary>
-    public static int NextCl100k(ReadOnlySpan<char> text, int i)
+    public static int NextCl100k<TUnits>(ReadOnlySpan<char> text, int i) where TUnits : struct, IUnits
     {
         char first = text[i];
-        Cls c = Of(first);
+        Cls c = TUnits.At(text, i, out int width);
         // '(?i:[sdmt]|ll|ve|re)
         if (first == '\'' && i + 1 < text.Length)
         {
@@ -120,19 +175,19 @@ internal static class TiktokenSplitter
             }
         }
         // (?>[^\r\n\p{L}\p{N}]?)(?>\p{L}+)
-        int start = IsPrefix(c) && i + 1 < text.Length ? i + 1 : i;
-        if ((Of(text[start]) & Cls.Letter) != 0)
+        int start = IsPrefix(c) && i + width < text.Length ? i + width : i;
+        if ((TUnits.At(text, start, out int w) & Cls.Letter) != 0)
         {
-            int end = start + 1;
-            while (end < text.Length && (Of(text[end]) & Cls.Letter) != 0)
-                end++;
+            int end = start + w;
+            while (end < text.Length && (TUnits.At(text, end, out w) & Cls.Letter) != 0)
+                end += w;
             return end;
         }
         // (?>\p{N}{1,3})
         if ((c & Cls.Number) != 0)
-            return Digits(text, i);
+            return Digits<TUnits>(text, i);
         //  ?(?>[^\s\p{L}\p{N}]+)(?>[\r\n]*)
-        int punctuation = Punctuation(text, i, slash: false);
+        int punctuation = Punctuation<TUnits>(text, i, slash: false);
         if (punctuation >= 0)
             return punctuation;
         // (?>\s+)$ | \s*[\r\n] | \s+(?!\S) | \s
@@ -147,42 +202,47 @@ internal static class TiktokenSplitter
 
     /// <summary>
     /// <c>[upper]*[lower]+</c> and an optional contraction from <paramref name="start"/>, or -1. The upper run is greedy;
-    /// if what follows it is not in the lower set, the regex backs off to the run's last character that is in both.
+    /// if what follows it is not in the lower set, the regex backs off to the end of the run's last character that is
+    /// in both sets.
     /// </summary>
-    private static int LowerWord(ReadOnlySpan<char> text, int start)
+    private static int LowerWord<TUnits>(ReadOnlySpan<char> text, int start) where TUnits : struct, IUnits
     {
-        int k = start;
-        while (k < text.Length && (Of(text[k]) & Cls.Upper) != 0)
-            k++;
-        int end;
-        if (k < text.Length && IsLowerOnly(Of(text[k])))
+        int k = start, lastLowerEnd = -1, w = 0;
+        Cls c = Cls.None;
+        while (k < text.Length && ((c = TUnits.At(text, k, out w)) & Cls.Upper) != 0)
         {
-            end = k + 1;
-            while (end < text.Length && (Of(text[end]) & Cls.Lower) != 0)
-                end++;
+            k += w;
+            if ((c & Cls.Lower) != 0)
+                lastLowerEnd = k;
+        }
+        int end;
+        if (k < text.Length && IsLowerOnly(c))
+        {
+            end = k + w;
+            while (end < text.Length && (TUnits.At(text, end, out w) & Cls.Lower) != 0)
+                end += w;
+        }
+        else if (lastLowerEnd >= 0)
+        {
+            end = lastLowerEnd;
         }
         else
         {
-            int last = k - 1;
-            while (last >= start && (Of(text[last]) & Cls.Lower) == 0)
-                last--;
-            if (last < start)
-                return -1;
-            end = last + 1;
+            return -1;
         }
         return Contraction(text, end);
     }
 
     /// <summary><c>[upper]+[lower]*</c> and an optional contraction from <paramref name="start"/>, or -1.</summary>
-    private static int UpperWord(ReadOnlySpan<char> text, int start)
+    private static int UpperWord<TUnits>(ReadOnlySpan<char> text, int start) where TUnits : struct, IUnits
     {
-        int end = start;
-        while (end < text.Length && (Of(text[end]) & Cls.Upper) != 0)
-            end++;
+        int end = start, w;
+        while (end < text.Length && (TUnits.At(text, end, out w) & Cls.Upper) != 0)
+            end += w;
         if (end == start)
             return -1;
-        while (end < text.Length && (Of(text[end]) & Cls.Lower) != 0)
-            end++;
+        while (end < text.Length && (TUnits.At(text, end, out w) & Cls.Lower) != 0)
+            end += w;
         return Contraction(text, end);
     }
 
@@ -210,23 +270,24 @@ internal static class TiktokenSplitter
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Is(char c, char lower) => (c | 0x20) == lower;
 
-    private static int Digits(ReadOnlySpan<char> text, int i)
+    private static int Digits<TUnits>(ReadOnlySpan<char> text, int i) where TUnits : struct, IUnits
     {
-        int end = i + 1;
-        while (end < text.Length && end - i < 3 && (Of(text[end]) & Cls.Number) != 0)
-            end++;
+        TUnits.At(text, i, out int end);
+        end += i;
+        for (int digits = 1; digits < 3 && end < text.Length && (TUnits.At(text, end, out int w) & Cls.Number) != 0; digits++)
+            end += w;
         return end;
     }
 
     /// <summary><c> ?[^\s\p{L}\p{N}]+[\r\n]*</c> (with <c>/</c> among the trailing characters for o200k_base), or -1.</summary>
-    private static int Punctuation(ReadOnlySpan<char> text, int i, bool slash)
+    private static int Punctuation<TUnits>(ReadOnlySpan<char> text, int i, bool slash) where TUnits : struct, IUnits
     {
-        int start = text[i] == ' ' && i + 1 < text.Length && IsOther(Of(text[i + 1])) ? i + 1 : i;
-        if (!IsOther(Of(text[start])))
+        int start = text[i] == ' ' && i + 1 < text.Length && IsOther(TUnits.At(text, i + 1, out _)) ? i + 1 : i;
+        if (!IsOther(TUnits.At(text, start, out int w)))
             return -1;
-        int end = start + 1;
-        while (end < text.Length && IsOther(Of(text[end])))
-            end++;
+        int end = start + w;
+        while (end < text.Length && IsOther(TUnits.At(text, end, out w)))
+            end += w;
         while (end < text.Length && (text[end] is '\r' or '\n' || (slash && text[end] == '/')))
             end++;
         return end;

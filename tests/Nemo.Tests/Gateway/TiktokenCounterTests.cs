@@ -35,7 +35,7 @@ public sealed class TiktokenCounterTests
         var pieces = new List<(int, int)>();
         for (int i = 0; i < text.Length;)
         {
-            int end = subject.O200k ? TiktokenSplitter.NextO200k(text, i) : TiktokenSplitter.NextCl100k(text, i);
+            int end = subject.O200k ? TiktokenSplitter.NextO200k<TiktokenSplitter.CodeUnits>(text, i) : TiktokenSplitter.NextCl100k<TiktokenSplitter.CodeUnits>(text, i);
             Assert.True(end > i && end <= text.Length, $"piece [{i}, {end}) of {Show(text)}");
             pieces.Add((i, end - i));
             i = end;
@@ -62,9 +62,13 @@ public sealed class TiktokenCounterTests
                 Assert.Fail($"pieces of {Show(text)}: library [{string.Join(" ", expected)}], Nemo [{string.Join(" ", actual)}]");
         }
         int library = subject.Library.CountTokens(text);
-        int counted = subject.Counter.Count(text);
+        int counted = subject.Counter.CountAsLibrary(text);
         if (library != counted)
             Assert.Fail($"count of {Show(text)}: library {library}, Nemo {counted}");
+        // The count Nemo uses: the library's, or tiktoken's where that is larger (text outside the BMP).
+        int used = subject.Counter.Count(text);
+        if (TiktokenSplitter.HasAstralWordCharacter(text) ? used != Math.Max(library, subject.Counter.CountAsTiktoken(text)) : used != library)
+            Assert.Fail($"count used for {Show(text)}: {used}, library {library}");
     }
 
     /// <summary>Every UTF-16 code unit (letters of every category, marks, digits, whitespace, controls, lone surrogates) in contexts that exercise each alternative of the pattern.</summary>
@@ -222,7 +226,9 @@ public sealed class TiktokenCounterTests
         {
             bool special = text.Contains("<|endoftext|>", StringComparison.Ordinal) || text.Contains("<|endofprompt|>", StringComparison.Ordinal)
                 || text.Contains("<|fim_", StringComparison.Ordinal);
-            long expected = PromptEncoding.Countable(text) && !special ? subject.Library.CountTokens(text) : Encoding.UTF8.GetByteCount(text);
+            long library = subject.Library.CountTokens(text);
+            long counted = TiktokenSplitter.HasAstralWordCharacter(text) ? Math.Max(library, subject.Counter.CountAsTiktoken(text)) : library;
+            long expected = PromptEncoding.Countable(text) && !special ? counted : Encoding.UTF8.GetByteCount(text);
             exact += expected == subject.Library.CountTokens(text) ? 1 : 0;
             Assert.Equal(expected, subject.Encoding.Count(text.AsSpan()));
             if (!text.Any(char.IsSurrogate))
@@ -262,6 +268,48 @@ public sealed class TiktokenCounterTests
         for (int b = 0; b < 256; b++)
             Assert.True(subject.Counter.TryGetRank([(byte)b], out _), $"byte {b}");
         Assert.Equal(subject.Library.SpecialTokens!.Keys.Order(StringComparer.Ordinal), subject.Encoding.Specials.Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>
+    /// Outside the BMP the library's regex reads a letter, number or mark as two "punctuation" code units and can count
+    /// fewer tokens than tiktoken; Nemo's code-point count equals tiktoken's own (reference counts from OpenAI's tiktoken,
+    /// <see cref="TiktokenReference"/>), and the count it uses is never below either.
+    /// </summary>
+    [Fact]
+    public void OutsideTheBmp_TheCodePointCountIsTiktokens_AndTheCountUsedIsNeverBelowIt()
+    {
+        int libraryBelow = 0;
+        foreach ((string encoding, string text, int tiktoken) in TiktokenReference.Cases)
+        {
+            Subject subject = Subjects[encoding];
+            int library = subject.Library.CountTokens(text);
+            Assert.True(tiktoken == subject.Counter.CountAsTiktoken(text), $"{encoding} {Show(text)}: tiktoken {tiktoken}, Nemo's code-point count {subject.Counter.CountAsTiktoken(text)}");
+            Assert.Equal(Math.Max(library, tiktoken), subject.Counter.Count(text));
+            libraryBelow += library < tiktoken ? 1 : 0;
+        }
+        // The reason for the code-point count: the library alone falls short of OpenAI's count on some of these.
+        Assert.True(libraryBelow > 0);
+        Assert.True(TiktokenReference.Cases.Length >= 1000);
+        // A digit outside the BMP after a space: one piece to the library, two to tiktoken.
+        Subject cl100k = Subjects["cl100k_base"];
+        Assert.True(cl100k.Counter.Count("a \U0001D7D9") >= cl100k.Counter.CountAsTiktoken("a \U0001D7D9"));
+        Assert.True(TiktokenSplitter.HasAstralWordCharacter("a \U0001D7D9"));
+        Assert.False(TiktokenSplitter.HasAstralWordCharacter("emoji 😀👍🏽🇫🇷 👩‍💻 and a lone \ud800"));
+    }
+
+    /// <summary>The hot path allocates nothing: counting a 2 KB prompt, as text or as UTF-8, after the vocabulary has loaded.</summary>
+    [Fact]
+    public void Counting_AllocatesNothing()
+    {
+        string prompt = string.Concat(Enumerable.Repeat("Please summarise the quarterly report: revenue grew 12% in Q3 2026, costs fell.\n", 24));
+        byte[] utf8 = Encoding.UTF8.GetBytes(prompt);
+        long expected = Subjects["o200k_base"].Library.CountTokens(prompt);
+        Assert.Equal(expected, PromptEncoding.O200kBase.Count(prompt.AsSpan())); // loads the vocabulary
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        long counted = PromptEncoding.O200kBase.Count(prompt.AsSpan()) + PromptEncoding.O200kBase.Count(utf8.AsSpan());
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(2 * expected, counted);
+        Assert.Equal(0, allocated);
     }
 
     [Fact]
