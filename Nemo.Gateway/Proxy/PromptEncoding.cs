@@ -1,19 +1,20 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text;
-using Microsoft.ML.Tokenizers;
 
 namespace Nemo.Gateway.Proxy;
 
 /// <summary>
 /// A tokenizer a deployment may be configured with (<c>Nemo:Providers:{p}:Models:{m}:Tokenizer</c>), used to bound a
 /// prompt by its exact token count instead of its byte length (docs/decisions/0024-exact-prompt-bounds.md). Each is
-/// loaded once, on first use. <see cref="Count"/> is an upper bound of what the provider's tiktoken counts for the text,
-/// never below it: where the library's count could fall short, the text's UTF-8 byte length is used instead (a
-/// byte-level BPE never makes more tokens than bytes):
+/// loaded once, on first use. The count is <see cref="TiktokenCounter"/>'s, equal to Microsoft.ML.Tokenizers'
+/// <c>CountTokens</c> (docs/decisions/0026-fast-exact-token-count.md). <see cref="Count"/> is an upper bound of what
+/// the provider's tiktoken counts for the text, never below it: where a count could fall short, or cost too much, the
+/// text's UTF-8 byte length is used instead (a byte-level BPE never makes more tokens than bytes):
 /// <list type="bullet">
 /// <item>a special token's literal (<c>&lt;|endoftext|&gt;</c>…): Microsoft.ML.Tokenizers reads it as one special
-/// token, the provider as plain text (several tokens);</item>
+/// token, the provider as plain text (several tokens). Nemo's own counter reads it as text too, but the guard stays:
+/// such a literal in a prompt is rare and odd, and bytes are the bound that needs no argument;</item>
 /// <item>a run of more than <see cref="MaxRun"/> characters of one class (letters, punctuation/symbols, whitespace)
 /// would be one pre-token, whose byte-pair merge costs time quadratic in its length: a hostile prompt of one
 /// 100,000-letter word would hold a core for seconds. Such text is not tokenized at all.</item>
@@ -27,21 +28,20 @@ internal sealed class PromptEncoding
     /// <summary>Strings up to this length are transcoded on the stack; longer ones borrow a pooled buffer.</summary>
     private const int StackChars = 512;
 
-    public static readonly PromptEncoding O200kBase = new("o200k_base");
-    public static readonly PromptEncoding Cl100kBase = new("cl100k_base");
+    public static readonly PromptEncoding O200kBase = new("o200k_base", ["<|endoftext|>", "<|endofprompt|>"]);
+    public static readonly PromptEncoding Cl100kBase = new("cl100k_base", ["<|endoftext|>", "<|fim_prefix|>", "<|fim_middle|>", "<|fim_suffix|>", "<|endofprompt|>"]);
 
-    private readonly Lazy<Tokenizer> _tokenizer;
-    private string[] _specials = [];
+    /// <summary>The special tokens' literals (tiktoken's, as Microsoft.ML.Tokenizers defines them for the encoding).</summary>
+    internal IReadOnlyList<string> Specials => _specials;
 
-    private PromptEncoding(string name)
+    private readonly Lazy<TiktokenCounter> _counter;
+    private readonly string[] _specials;
+
+    private PromptEncoding(string name, string[] specials)
     {
         Name = name;
-        _tokenizer = new Lazy<Tokenizer>(() =>
-        {
-            TiktokenTokenizer tokenizer = TiktokenTokenizer.CreateForEncoding(name);
-            _specials = [.. (tokenizer.SpecialTokens ?? new Dictionary<string, int>()).Keys];
-            return tokenizer;
-        });
+        _specials = specials;
+        _counter = new Lazy<TiktokenCounter>(() => TiktokenCounter.Load(name));
     }
 
     /// <summary>The encoding's name as tiktoken spells it.</summary>
@@ -61,10 +61,10 @@ internal sealed class PromptEncoding
     {
         if (text.IsEmpty)
             return 0;
-        Tokenizer tokenizer = _tokenizer.Value;
+        TiktokenCounter counter = _counter.Value;
         if (!Countable(text) || ContainsSpecial(text))
             return Encoding.UTF8.GetByteCount(text);
-        return tokenizer.CountTokens(text);
+        return counter.Count(text);
     }
 
     /// <summary>Tokens of UTF-8 text (valid UTF-8: a JSON string's unescaped value), transcoded without a heap string.</summary>

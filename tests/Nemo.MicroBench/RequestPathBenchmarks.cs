@@ -24,6 +24,7 @@ namespace Nemo.MicroBench;
 public class RequestPathBenchmarks
 {
     private static readonly Microsoft.ML.Tokenizers.Tokenizer Tokenizer = Microsoft.ML.Tokenizers.TiktokenTokenizer.CreateForEncoding("o200k_base");
+    private static readonly TiktokenCounter Counter = TiktokenCounter.Load("o200k_base");
     private string _prompt = "";
     private byte[] _chat = [], _chatBytes = [];
     private JsonDocument _parsed = null!;
@@ -102,8 +103,33 @@ public class RequestPathBenchmarks
     [Benchmark(Description = "exact prompt bound (o200k_base), 2 KB chat")]
     public long CountTokens() => PromptTokenBound.Chat(_parsed.RootElement, [PromptEncoding.O200kBase], 3000);
 
-    [Benchmark(Description = "of which: the library's CountTokens of the 2 KB prompt alone")]
+    [Benchmark(Description = "of which: Nemo's count (TiktokenCounter) of the 2 KB prompt alone")]
+    public int NemoCount() => Counter.Count(_prompt);
+
+    [Benchmark(Description = "for comparison: the library's CountTokens of the same prompt")]
     public int LibraryCount() => Tokenizer.CountTokens(_prompt);
+
+    /// <summary>Worst case for merging: 2 KB of random CJK ideographs in 60-character runs, each a piece that is not one token.</summary>
+    internal static string RareCjk()
+    {
+        var random = new Random(1);
+        var text = new StringBuilder();
+        while (Encoding.UTF8.GetByteCount(text.ToString()) < 2000)
+        {
+            for (int i = 0; i < 60; i++)
+                text.Append((char)random.Next(0x4E00, 0x9FFF));
+            text.Append('，');
+        }
+        return text.ToString();
+    }
+
+    private readonly string _cjk = RareCjk();
+
+    [Benchmark(Description = "Nemo's count of 2 KB of random CJK (long pieces, all merged)")]
+    public int NemoCountCjk() => Counter.Count(_cjk);
+
+    [Benchmark(Description = "for comparison: the library's CountTokens of the same CJK")]
+    public int LibraryCountCjk() => Tokenizer.CountTokens(_cjk);
 
     [Benchmark(Description = "of which: the run scan (PromptEncoding.Countable) alone")]
     public bool RunScan() => PromptEncoding.Countable(_prompt);
