@@ -43,6 +43,8 @@ internal static class AdminServices
 
         services.AddSingleton<WebhookTargets>();
         WebhookDeliveryService.AddClient(services);
+        // .NET's validation for the typed request bodies (AdminBody<T>); the types' validation code is source-generated.
+        services.AddValidation();
         services.AddSingleton<AdminDatabase>();
         services.AddSingleton<Propagation>();
         services.AddSingleton<ProviderKeys.ProviderKeyStore>();

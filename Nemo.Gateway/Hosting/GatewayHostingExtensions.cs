@@ -103,6 +103,11 @@ public static class GatewayHostingExtensions
         services.AddSingleton<ProxyHandler>();
         services.AddSingleton<Translation.TranslatedRoute>();
         services.AddSingleton<Responses.ResponsesDialect>();
+        // Problems the framework writes (validation, binding) go out in OpenAI's error shape: this writer is first.
+        services.AddSingleton<Microsoft.AspNetCore.Http.IProblemDetailsWriter, Errors.OpenAIProblemWriter>();
+        services.AddProblemDetails();
+        services.AddExceptionHandler<Errors.BadRequestExceptionHandler>();
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.AddNemoAccess();
         services.AddNemoAdmin(configuration);
         services.AddNemoDashboard(configuration);
@@ -112,6 +117,7 @@ public static class GatewayHostingExtensions
 
     public static WebApplication MapNemoGateway(this WebApplication app)
     {
+        app.UseExceptionHandler();
         app.UseNemoConsoleHeaders();
         app.UseNemoAccess();
         app.MapNemoDefaultEndpoints();

@@ -17,7 +17,7 @@ internal sealed class JsonInput : IDisposable
 
     private JsonInput(JsonDocument document) => _document = document;
 
-    private JsonElement Root => _document.RootElement;
+    internal JsonElement Root => _document.RootElement;
 
     /// <summary>Reads a JSON object body; with <paramref name="allowEmpty"/> an empty body reads as <c>{}</c>.</summary>
     public static async Task<(JsonInput? Input, OpenAIError Error)> ReadAsync(HttpRequest request, long limit, bool allowEmpty = false)
@@ -297,7 +297,7 @@ internal sealed class JsonInput : IDisposable
             error = OpenAIError.BadRequest($"{name} must be an array of at most {MaxModels} model names, or null for every model (got {Kind(element)}).", name, "invalid_value");
             return false;
         }
-        var list = new List<string>();
+        var names = new List<string>();
         foreach (JsonElement item in element.EnumerateArray())
         {
             if (item.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(item.GetString()))
@@ -305,17 +305,9 @@ internal sealed class JsonInput : IDisposable
                 error = OpenAIError.BadRequest($"{name} must contain model names as non-empty strings (got {Kind(item)}).", name, "invalid_value");
                 return false;
             }
-            string model = item.GetString()!;
-            if (!known(model))
-            {
-                error = OpenAIError.BadRequest($"{name}: the model '{(model.Length > 100 ? model[..100] + "…" : model)}' is not in this gateway's catalog (GET /v1/models lists it).", name, "model_not_found");
-                return false;
-            }
-            if (!list.Contains(model, StringComparer.Ordinal))
-                list.Add(model);
+            names.Add(item.GetString()!);
         }
-        models = [.. list];
-        return true;
+        return ModelAllowList.TryResolve(name, names, known, out models, out error);
     }
 
     public bool OptionalIntArray(string name, int min, int max, out int[]? values, out OpenAIError error)
@@ -346,7 +338,7 @@ internal sealed class JsonInput : IDisposable
         return false;
     }
 
-    private static string Kind(JsonElement element) => element.ValueKind switch
+    internal static string Kind(JsonElement element) => element.ValueKind switch
     {
         JsonValueKind.Number => "a number",
         JsonValueKind.String => "a string",

@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.Options;
 using Nemo.Gateway.Admin.Http;
 using Nemo.Gateway.Admin.Members;
 using Nemo.Gateway.Admin.Storage;
@@ -14,8 +13,6 @@ namespace Nemo.Gateway.Admin.Teams;
 /// <summary><c>GET, POST /v1/teams</c> (read: all; write: owner, admin) and <c>PATCH, DELETE /v1/teams/{id}</c> (owner, admin).</summary>
 internal static class TeamsApi
 {
-    private const int MaxName = 100;
-
     public static IEndpointRouteBuilder MapNemoTeamsApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/v1/teams", ListAsync).Members(MemberRole.Viewer, "list teams");
@@ -28,48 +25,25 @@ internal static class TeamsApi
     private static async Task<IResult> ListAsync(HttpContext context, TeamStore store) =>
         AdminJson.List(await store.ListAsync(AdminCaller.Of(context).OrganizationId, context.RequestAborted));
 
-    private static async Task<IResult> CreateAsync(HttpContext context, TeamStore store, IOptions<AdminOptions> options)
+    private static async Task<IResult> CreateAsync(HttpContext context, CreateTeamRequest request, TeamStore store)
     {
-        AdminCaller caller = AdminCaller.Of(context);
-        (JsonInput? input, OpenAIError error) = await JsonInput.ReadAsync(context.Request, options.Value.MaxBodyBytes);
-        if (input is null)
-            return error.ToResult();
-        using (input)
-        {
-            if (!input.OnlyKnown(out error, "name", "rpm", "tpm")
-                || !input.RequiredString("name", MaxName, out string name, out error)
-                || !input.OptionalPositiveLong("rpm", out long? rpm, out error)
-                || !input.OptionalPositiveLong("tpm", out long? tpm, out error))
-                return error.ToResult();
-            Outcome<TeamView> outcome = await store.CreateAsync(caller, name, rpm, tpm, context.RequestAborted);
-            return outcome.Ok ? AdminJson.Created(outcome.Value!) : outcome.Error.ToResult();
-        }
+        Outcome<TeamView> outcome = await store.CreateAsync(AdminCaller.Of(context), request.Name, request.Rpm, request.Tpm, context.RequestAborted);
+        return outcome.Ok ? AdminJson.Created(outcome.Value!) : outcome.Error.ToResult();
     }
 
-    private static async Task<IResult> PatchAsync(HttpContext context, string id, TeamStore store, Propagation propagation, ModelCatalog catalog, IOptions<AdminOptions> options)
+    private static async Task<IResult> PatchAsync(HttpContext context, string id, UpdateTeamRequest request, TeamStore store, Propagation propagation, ModelCatalog catalog)
     {
         AdminCaller caller = AdminCaller.Of(context);
         if (!RouteIds.TryParse(id, "team", out Guid teamId, out OpenAIError error))
             return error.ToResult();
-        (JsonInput? input, OpenAIError inputError) = await JsonInput.ReadAsync(context.Request, options.Value.MaxBodyBytes);
-        if (input is null)
-            return inputError.ToResult();
-        TeamChange change;
-        using (input)
+        string[]? models = null;
+        if (request.Models is { IsSet: true, Value: { } names })
         {
-            if (!input.OnlyKnown(out error, "name", "status", "rpm", "tpm", "models")
-                || !input.OptionalNonEmptyString("name", MaxName, out string? name, out error)
-                || !input.OptionalNonEmptyString("status", 16, out string? status, out error)
-                || !input.OptionalPositiveLong("rpm", out long? rpm, out error)
-                || !input.OptionalPositiveLong("tpm", out long? tpm, out error)
-                || !input.OptionalModelList("models", m => catalog.TryFind(m, out _), out bool setModels, out string[]? models, out error))
+            if (!ModelAllowList.TryResolve("models", names, m => catalog.TryFind(m, out _), out models, out error))
                 return error.ToResult();
-            if (input.IsEmpty)
-                return OpenAIError.BadRequest("Send at least one of name, status, rpm, tpm, models (null clears rpm, tpm and models).", code: "missing_required_parameter").ToResult();
-            if (status is not (null or "active" or "disabled"))
-                return OpenAIError.BadRequest($"status must be active or disabled (got '{status}').", "status", "invalid_value").ToResult();
-            change = new TeamChange(name, status, input.Has("rpm"), rpm, input.Has("tpm"), tpm, setModels, models);
         }
+        var change = new TeamChange(request.Name.Value, request.Status.Value, request.Rpm.IsSet, request.Rpm.Value, request.Tpm.IsSet, request.Tpm.Value,
+            request.Models.IsSet, models);
         Outcome<TeamView> outcome = await store.UpdateAsync(caller, teamId, change, context.RequestAborted);
         if (!outcome.Ok)
             return outcome.Error.ToResult();
