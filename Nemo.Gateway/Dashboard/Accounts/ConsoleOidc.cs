@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Nemo.Gateway.Dashboard.Forms;
 
 namespace Nemo.Gateway.Dashboard.Accounts;
@@ -13,9 +14,11 @@ namespace Nemo.Gateway.Dashboard.Accounts;
 /// Optional sign-in through an operator-configured OpenID Connect provider (authorization code flow).
 /// The provider only vouches for an email: its <c>email_verified</c> claim must be true and an account
 /// with that email must already exist (made by signup or invitation), so OIDC never creates members on
-/// its own. On success the console's own cookie is issued, exactly as after a password.
+/// its own. On success the console's own cookie is issued, exactly as after a password. A flow that
+/// fails its checks (state, nonce, id_token signature, issuer or audience, the code exchange, an error
+/// from the provider) ends back at the sign-in page with a message, not an exception page.
 /// </summary>
-internal static class ConsoleOidc
+internal static partial class ConsoleOidc
 {
     public const string Scheme = "nemo-oidc";
 
@@ -43,6 +46,7 @@ internal static class ConsoleOidc
                 SignInOutcome outcome = email is not null && verified ? await accounts.FindByVerifiedEmailAsync(email, context.HttpContext.RequestAborted) : SignInOutcome.Failed;
                 if (!outcome.Succeeded)
                 {
+                    Refused(Logger(context.HttpContext), email is null ? "no email" : verified ? "no account with that email" : "email not verified");
                     Flash.Set(context.HttpContext, new Flash("error", "The provider did not vouch for a verified email that has a Nemo account. Ask for an invitation first."));
                     context.Response.Redirect("/signin");
                     return;
@@ -50,7 +54,23 @@ internal static class ConsoleOidc
                 await ConsoleAuth.SignInAsync(context.HttpContext, outcome);
                 context.Response.Redirect("/");
             };
+            oidc.Events.OnRemoteFailure = context =>
+            {
+                context.HandleResponse();
+                Failed(Logger(context.HttpContext), context.Failure?.Message ?? "unknown");
+                Flash.Set(context.HttpContext, new Flash("error", $"Sign-in with {account.OidcDisplayName} did not complete. Try again, or sign in with your password."));
+                context.Response.Redirect("/signin");
+                return Task.CompletedTask;
+            };
         });
+
+    private static ILogger Logger(HttpContext http) => http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Nemo.Gateway.Dashboard.Accounts.ConsoleOidc");
+
+    [LoggerMessage(EventId = 7911, Level = LogLevel.Information, Message = "OIDC sign-in refused: {Reason}")]
+    private static partial void Refused(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 7912, Level = LogLevel.Warning, Message = "OIDC sign-in failed its protocol checks: {Reason}")]
+    private static partial void Failed(ILogger logger, string reason);
 
     public static IEndpointRouteBuilder MapConsoleOidc(this IEndpointRouteBuilder app)
     {
