@@ -47,8 +47,7 @@ internal static partial class ConsoleOidc
                 if (!outcome.Succeeded)
                 {
                     Refused(Logger(context.HttpContext), email is null ? "no email" : verified ? "no account with that email" : "email not verified");
-                    Flash.Set(context.HttpContext, new Flash("error", "The provider did not vouch for a verified email that has a Nemo account. Ask for an invitation first."));
-                    context.Response.Redirect("/signin");
+                    await BackToSignInAsync(context.HttpContext, "The provider did not vouch for a verified email that has a Nemo account. Ask for an invitation first.");
                     return;
                 }
                 await ConsoleAuth.SignInAsync(context.HttpContext, outcome);
@@ -58,11 +57,26 @@ internal static partial class ConsoleOidc
             {
                 context.HandleResponse();
                 Failed(Logger(context.HttpContext), context.Failure?.Message ?? "unknown");
-                Flash.Set(context.HttpContext, new Flash("error", $"Sign-in with {account.OidcDisplayName} did not complete. Try again, or sign in with your password."));
-                context.Response.Redirect("/signin");
-                return Task.CompletedTask;
+                return BackToSignInAsync(context.HttpContext, $"Sign-in with {account.OidcDisplayName} did not complete. Try again, or sign in with your password.");
             };
         });
+
+    /// <summary>
+    /// Leaves the error for the sign-in page and goes there through a page of the console's own: the
+    /// callback arrives as a cross-site POST from the provider, and browsers send no SameSite=Strict cookie
+    /// (the flash is one) on any request of a redirect chain that began cross-site, so a plain redirect would
+    /// show /signin without the message. A refresh from this page is a same-site navigation.
+    /// </summary>
+    private static Task BackToSignInAsync(HttpContext http, string message)
+    {
+        Flash.Set(http, new Flash("error", message));
+        http.Response.StatusCode = StatusCodes.Status200OK;
+        http.Response.ContentType = "text/html; charset=utf-8";
+        http.Response.Headers.CacheControl = "no-store";
+        return http.Response.WriteAsync(
+            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"0;url=/signin\">" +
+            "<title>Sign in · Nemo</title></head><body><p><a href=\"/signin\">Back to sign-in</a></p></body></html>");
+    }
 
     private static ILogger Logger(HttpContext http) => http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Nemo.Gateway.Dashboard.Accounts.ConsoleOidc");
 
@@ -71,6 +85,12 @@ internal static partial class ConsoleOidc
 
     [LoggerMessage(EventId = 7912, Level = LogLevel.Warning, Message = "OIDC sign-in failed its protocol checks: {Reason}")]
     private static partial void Failed(ILogger logger, string reason);
+
+    /// <summary>The CSP form-action sources: the console, and the provider's origin when OIDC is on (the sign-in button's POST redirects there).</summary>
+    public static string FormActionSources(AccountOptions account) =>
+        account.OidcEnabled && Uri.TryCreate(account.OidcAuthority, UriKind.Absolute, out Uri? authority)
+            ? "'self' " + authority.GetLeftPart(UriPartial.Authority)
+            : "'self'";
 
     public static IEndpointRouteBuilder MapConsoleOidc(this IEndpointRouteBuilder app)
     {

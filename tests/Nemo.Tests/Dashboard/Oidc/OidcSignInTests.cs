@@ -28,19 +28,23 @@ public sealed class OidcSignInTests(OidcConsoleFixture fixture) : IClassFixture<
     private async Task<IPage> SignInAtProviderAsync(IBrowserContext context, string email, string landing)
     {
         IPage page = await context.NewPageAsync();
-        await page.GotoAsync("/signin");
-        await page.GetByRole(AriaRole.Button, new() { Name = $"Sign in with {OidcConsoleFixture.DisplayName}" }).ClickAsync();
-        await ArriveAsync(page, "authorize");
-        Assert.StartsWith(fixture.Provider.Issuer + "/authorize?", page.Url);
-        await page.GetByLabel("Email at the provider").FillAsync(email);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
+        var browserLog = new List<string>();
+        page.Console += (_, message) => browserLog.Add(message.Text);
+        IResponse? signIn = await page.GotoAsync("/signin");
+        // The button's POST answers with a redirect to the provider, which the page's CSP form-action must allow.
+        Assert.Contains($"form-action 'self' {fixture.Provider.Issuer};", await signIn!.HeaderValueAsync("content-security-policy"));
         try
         {
+            await page.GetByRole(AriaRole.Button, new() { Name = $"Sign in with {OidcConsoleFixture.DisplayName}" }).ClickAsync();
+            await ArriveAsync(page, "authorize");
+            Assert.StartsWith(fixture.Provider.Issuer + "/authorize?", page.Url);
+            await page.GetByLabel("Email at the provider").FillAsync(email);
+            await page.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
             await ArriveAsync(page, landing);
         }
         catch (PlaywrightException ex)
         {
-            throw new Xunit.Sdk.XunitException($"Not at {landing} but {page.Url}: {ex.Message}{Environment.NewLine}{fixture.Diagnostics}");
+            throw new Xunit.Sdk.XunitException($"Not at {landing} but {page.Url}: {ex.Message}{Environment.NewLine}Browser console: {string.Join(" | ", browserLog)}{Environment.NewLine}{fixture.Diagnostics}");
         }
         return page;
     }
