@@ -36,6 +36,10 @@ internal static partial class ConsoleOidc
             oidc.Scope.Add("openid");
             oidc.Scope.Add("email");
             oidc.GetClaimsFromUserInfoEndpoint = true;
+            // The email claims may come from userinfo only (OpenID Connect Core §5.4: in the code flow they are
+            // promised there, not in the id_token). The handler maps userinfo's email by default but not
+            // email_verified; unique, so an id_token's own value is never overridden.
+            oidc.ClaimActions.MapUniqueJsonKey("email_verified", "email_verified");
             oidc.Events.OnTicketReceived = async context =>
             {
                 context.HandleResponse();

@@ -90,9 +90,9 @@ public sealed class FakeOidcProvider : IAsyncDisposable
     }
 
     /// <summary>Adds (or replaces) a person the provider can sign in.</summary>
-    public OidcUser AddUser(string email, bool emailVerified, OidcMisbehaviour misbehaviour = OidcMisbehaviour.None)
+    public OidcUser AddUser(string email, bool emailVerified, OidcMisbehaviour misbehaviour = OidcMisbehaviour.None, bool emailInIdToken = true)
     {
-        var user = new OidcUser("sub-" + Guid.NewGuid().ToString("N"), email, emailVerified, misbehaviour);
+        var user = new OidcUser("sub-" + Guid.NewGuid().ToString("N"), email, emailVerified, misbehaviour, emailInIdToken);
         _users[email] = user;
         return user;
     }
@@ -281,20 +281,24 @@ public sealed class FakeOidcProvider : IAsyncDisposable
         OidcUser user = issued.User;
         DateTime now = TimeProvider.System.GetUtcNow().UtcDateTime;
         RsaSecurityKey key = user.Misbehaviour == OidcMisbehaviour.ForeignSigningKey ? _foreignKey : _signingKey;
+        var claims = new Dictionary<string, object>
+        {
+            ["sub"] = user.Subject,
+            ["auth_time"] = new DateTimeOffset(now).ToUnixTimeSeconds(),
+            ["nonce"] = user.Misbehaviour == OidcMisbehaviour.WrongNonce ? "a-nonce-from-another-flow" : issued.Request.Nonce,
+        };
+        if (user.EmailInIdToken)
+        {
+            claims["email"] = user.Email;
+            claims["email_verified"] = user.EmailVerified;
+        }
         return new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = Issuer,
             Audience = user.Misbehaviour == OidcMisbehaviour.WrongAudience ? "another-client" : ClientId,
             IssuedAt = now,
             Expires = now + TokenLifetime,
-            Claims = new Dictionary<string, object>
-            {
-                ["sub"] = user.Subject,
-                ["auth_time"] = new DateTimeOffset(now).ToUnixTimeSeconds(),
-                ["nonce"] = user.Misbehaviour == OidcMisbehaviour.WrongNonce ? "a-nonce-from-another-flow" : issued.Request.Nonce,
-                ["email"] = user.Email,
-                ["email_verified"] = user.EmailVerified,
-            },
+            Claims = claims,
             SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.RsaSha256),
         });
     }

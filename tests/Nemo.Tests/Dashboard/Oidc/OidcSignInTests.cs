@@ -76,6 +76,26 @@ public sealed class OidcSignInTests(OidcConsoleFixture fixture) : IClassFixture<
         Assert.False(await HasSessionAsync(context));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_provider_that_gives_the_email_claims_only_at_userinfo_is_understood(bool verified)
+    {
+        (Tenant tenant, string email) = await fixture.OwnerAsync();
+        fixture.Provider.AddUser(email, verified, emailInIdToken: false);
+        int served = fixture.Provider.UserInfoServed;
+        await using IBrowserContext context = await fixture.NewContextAsync();
+
+        IPage page = await SignInAtProviderAsync(context, email, verified ? $"o/{tenant.OrganizationId}" : "signin");
+
+        Assert.Equal(served + 1, fixture.Provider.UserInfoServed);
+        Assert.Equal(verified, await HasSessionAsync(context));
+        if (verified)
+            Assert.Equal("owner", await page.GetByTestId("my-role").InnerTextAsync());
+        else
+            Assert.Contains("did not vouch for a verified email", await page.Locator(".flash.error").InnerTextAsync());
+    }
+
     [Fact]
     public async Task An_email_the_provider_does_not_mark_verified_is_refused_even_when_the_account_exists()
     {

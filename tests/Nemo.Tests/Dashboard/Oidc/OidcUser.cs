@@ -1,7 +1,12 @@
 namespace Nemo.Tests.Dashboard.Oidc;
 
-/// <summary>A person the fake provider knows: the email it vouches for, whether it says that email is verified, and how it misbehaves for them.</summary>
-public sealed record OidcUser(string Subject, string Email, bool EmailVerified, OidcMisbehaviour Misbehaviour = OidcMisbehaviour.None);
+/// <summary>
+/// A person the fake provider knows: the email it vouches for, whether it says that email is verified, how
+/// it misbehaves for them, and whether the email claims are in the id_token as well as at userinfo (many
+/// providers put them in both; OpenID Connect Core §5.4 only promises them from userinfo when an access
+/// token is issued, as in the code flow).
+/// </summary>
+public sealed record OidcUser(string Subject, string Email, bool EmailVerified, OidcMisbehaviour Misbehaviour = OidcMisbehaviour.None, bool EmailInIdToken = true);
 
 /// <summary>Ways the fake provider (or an attacker between it and the browser) can break a sign-in on demand.</summary>
 public enum OidcMisbehaviour
