@@ -80,21 +80,30 @@ internal static class DashboardServices
     /// <summary>Console security headers, before authorization so its not-allowed page carries them too.</summary>
     public static WebApplication UseNemoConsoleHeaders(this WebApplication app)
     {
-        app.Use(ConsoleHeaders);
+        string policy = ContentSecurityPolicy(app.Services.GetRequiredService<IOptions<AccountOptions>>().Value);
+        app.Use((HttpContext context, Func<Task> next) => ConsoleHeaders(context, next, policy));
         return app;
     }
+
+    /// <summary>
+    /// Forms post only to the console itself, plus the OIDC provider when one is configured: browsers apply
+    /// form-action to the redirects after a submission too, and the sign-in button's POST answers with a
+    /// redirect to the provider's authorization endpoint.
+    /// </summary>
+    private static string ContentSecurityPolicy(AccountOptions account) =>
+        $"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' https: data:; object-src 'none'; base-uri 'none'; form-action {ConsoleOidc.FormActionSources(account)}; frame-ancestors 'none'";
 
     /// <summary>
     /// Console pages may not be framed (clickjacking), run only the console's own script, and send no
     /// referrer. The API, health and metrics routes are left as they are.
     /// </summary>
-    private static Task ConsoleHeaders(HttpContext context, Func<Task> next)
+    private static Task ConsoleHeaders(HttpContext context, Func<Task> next, string contentSecurityPolicy)
     {
         PathString path = context.Request.Path;
         if (!path.StartsWithSegments("/v1") && !path.StartsWithSegments("/healthz") && !path.StartsWithSegments("/readyz") && !path.StartsWithSegments("/metrics"))
         {
             IHeaderDictionary headers = context.Response.Headers;
-            headers.ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' https: data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+            headers.ContentSecurityPolicy = contentSecurityPolicy;
             headers.XFrameOptions = "DENY";
             headers.XContentTypeOptions = "nosniff";
             headers["Referrer-Policy"] = "no-referrer";
